@@ -1,0 +1,20 @@
+# The two fresh-machine commands (README): `make demo` and `make test`.
+VENV ?= .venv
+DEMO_DIR := runs/demo-$(shell date +%Y%m%d-%H%M%S)
+DEMO_STEPS ?= 200
+
+.PHONY: install demo test lint bench
+
+install:
+	bash scripts/install.sh
+
+demo: install
+	$(VENV)/bin/harness run --env quest --model local --harness minimal --steps $(DEMO_STEPS) --run-dir $(DEMO_DIR)
+	$(VENV)/bin/harness inspect $(DEMO_DIR) --json
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+bench: install
+	$(VENV)/bin/python -m bench

