@@ -92,7 +92,7 @@ class Agent:
 
     def query(self, messages: list[Message]) -> tuple[ModelReply, PressButtons | None, int, str]:
         """Ask until a usable action or `max_repairs` re-asks; back off while the model is down."""
-        backoff, error, convo, reply = 1.0, "", list(messages), ModelReply()
+        backoff, error, convo, reply = min(1.0, self.cfg.max_backoff_s), "", list(messages), ModelReply()
         for attempt in range(self.cfg.max_repairs + 1):
             while True:
                 try:
@@ -139,7 +139,7 @@ class Agent:
     def commit(self, messages: list[Message], reply: ModelReply, action: PressButtons | None, repairs: int,
                error: str, info: dict[str, Any]) -> None:
         """Write the step (and its milestones, failure, savestate) in one transaction."""
-        t, s = self.totals, info["state"]
+        t = self.totals
         u, cost = self.step_usage, self.step_cost
         self.step_usage, self.step_cost = Usage(), 0.0
         buttons = action.buttons if action else []

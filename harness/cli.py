@@ -130,7 +130,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     console = Console()
     console.print(f"[bold]{summary['run_dir']}[/]  env {summary['env']}  model {summary['model']}  "
                   f"status {summary['status']}")
-    console.print(f"steps {summary['steps']}  presses {summary['button_presses']}  harness v{summary['harness_version']}"
+    console.print(f"steps {summary['steps']}  presses {summary['button_presses']}"
+                  f"  harness v{summary['harness_version']}"
                   f"  tokens {summary['tokens_in']}+{summary['tokens_out']}  ${summary['cost_usd']:.4f}"
                   f"  format failures {summary['format_failures']}  model errors {summary['model_errors']}")
     table = Table("milestone", "step", "presses", "tokens", "$")

@@ -8,12 +8,14 @@ from pydantic import BaseModel, Field
 class RunConfig(BaseModel):
     env: str = Field("quest", description="environment name: quest, pokered, pokeyellow, pokecrystal")
     rom: str | None = Field(None, description="ROM file for games not built in this repo (bring your own)")
-    model: str = Field("local", description="model spec: local, openai:<m>, anthropic:<m>, vllm:<m>@<url>, scripted:<f>")
+    model: str = Field(
+        "local", description="model spec: local, openai:<m>, anthropic:<m>, vllm:<m>@<url>, scripted:<f>",
+    )
     harness: str = Field("minimal", description="starting harness preset")
     steps: int = Field(200, ge=0, description="run until this many steps exist in the log")
     seed: int = Field(0, description="seed passed to the one and only env.reset()")
     frames_per_step: int = Field(120, ge=1, description="emulator frames per step")
-    savestate_every: int = Field(25, ge=1, description="store an emulator savestate every N steps (resume replays the rest)")
+    savestate_every: int = Field(25, ge=1, description="savestate every N steps (resume replays the rest)")
     history: int = Field(6, ge=0, description="recent steps shown to the model (its context window)")
     max_repairs: int = Field(2, ge=0, description="re-asks after an unusable reply before counting a format failure")
     budget_usd: float | None = Field(None, description="stop cleanly (resumable) before spending more than this")

@@ -16,7 +16,9 @@ def split_spec(rest: str, spec: str) -> tuple[str, str | None]:
     """`<model>` or `<model>@<base_url>` -> (model, base_url or None)."""
     model, _, url = rest.partition("@")
     if not model:
-        raise ValueError(f"model spec {spec!r} names no model; expected e.g. openai:gpt-4o or vllm:NAME@http://host:8000/v1")
+        raise ValueError(
+            f"model spec {spec!r} names no model; expected e.g. openai:gpt-4o or vllm:NAME@http://host:8000/v1"
+        )
     if url and urlparse(url).scheme not in ("http", "https"):
         raise ValueError(f"model spec {spec!r}: base URL {url!r} must start with http:// or https://")
     return model, url or None
@@ -52,4 +54,6 @@ def scrub(text: str, secret: str) -> str:
 
 def status_error(provider: str, spec: str, status: int, message: str, secret: str) -> ModelError:
     retryable = status in RETRYABLE_STATUS or status >= 500
-    return ModelError(scrub(f"{provider} HTTP {status} for {spec}: {message}", secret)[:1000], retryable=retryable)
+    return ModelError(
+        scrub(f"{provider} HTTP {status} for {spec}: {message}", secret)[:1000], retryable=retryable
+    )

@@ -31,7 +31,10 @@ def anthropic_messages(messages: list[Message], vision: bool) -> list[dict[str, 
         blocks: list[dict[str, Any]] = []
         if m.role == "user" and vision:
             blocks += [
-                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": img.png_b64}}
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/png", "data": img.png_b64},
+                }
                 for img in m.images
             ]
         if m.content.strip():  # the API rejects empty text blocks
@@ -120,7 +123,9 @@ class AnthropicModel:
         except anthropic.APITimeoutError:
             raise ModelError(f"{self.provider} request timed out for {self.spec}", retryable=True) from None
         except anthropic.APIConnectionError as exc:
-            msg = scrub(f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key)
+            msg = scrub(
+                f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key
+            )
             raise ModelError(msg, retryable=True) from None
         except anthropic.AnthropicError as exc:
             msg = scrub(f"{self.provider} error for {self.spec}: {exc}", self._key)
@@ -143,8 +148,11 @@ class AnthropicModel:
         read = u.cache_read_input_tokens or 0
         written = u.cache_creation_input_tokens or 0
         # input_tokens excludes cache reads and writes; ours counts every prompt token
-        usage = Usage(input_tokens=u.input_tokens + read + written, output_tokens=u.output_tokens,
-                      cached_input_tokens=read)
+        usage = Usage(
+            input_tokens=u.input_tokens + read + written,
+            output_tokens=u.output_tokens,
+            cached_input_tokens=read,
+        )
         return ModelReply(
             text=scrub("\n".join(texts), self._key),
             tool_calls=calls,

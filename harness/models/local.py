@@ -80,7 +80,8 @@ class ChatPrompt:
 
 _CHATML = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
-    " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+    " + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
 
 
@@ -104,7 +105,9 @@ class LocalModel:
     ) -> None:
         path = Path(model_path) if model_path else smollm2_path()
         if not path.is_file():
-            raise ValueError(f"model file not found: {path} (expected a .gguf file, e.g. local:/models/x.gguf)")
+            raise ValueError(
+                f"model file not found: {path} (expected a .gguf file, e.g. local:/models/x.gguf)"
+            )
         self.spec = spec
         self.model_name = path.stem
         self.max_tokens = max_tokens

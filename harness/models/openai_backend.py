@@ -123,7 +123,9 @@ class OpenAIModel:
         except openai.APITimeoutError:
             raise ModelError(f"{self.provider} request timed out for {self.spec}", retryable=True) from None
         except openai.APIConnectionError as exc:
-            msg = scrub(f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key)
+            msg = scrub(
+                f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key
+            )
             raise ModelError(msg, retryable=True) from None
         except openai.OpenAIError as exc:
             msg = scrub(f"{self.provider} error for {self.spec}: {exc}", self._key)
@@ -135,7 +137,9 @@ class OpenAIModel:
             return Usage()
         details = getattr(u, "prompt_tokens_details", None)
         cached = getattr(details, "cached_tokens", None) or 0
-        return Usage(input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens, cached_input_tokens=cached)
+        return Usage(
+            input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens, cached_input_tokens=cached
+        )
 
     def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
         start = time.monotonic()
@@ -212,7 +216,10 @@ class VLLMModel(OpenAIModel):
         args: dict[str, Any] = {
             "model": self.model,
             "messages": openai_messages([Message(role="system", content=system), *rest], self.vision),
-            "response_format": {"type": "json_schema", "json_schema": {"name": "tool_call", "schema": schema}},
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "tool_call", "schema": schema},
+            },
             "max_tokens": self.max_tokens,  # older vLLM has no max_completion_tokens
         }
         if self.temperature is not None:

@@ -4,11 +4,15 @@ Each line is one reply, used in order and cycled when the file ends:
   {"tool": "press_buttons", "arguments": {"buttons": ["A"], "reasoning": "..."}}   a tool call
   {"text": "anything"}                                                              plain text (no tool call)
   {"error": "message", "retryable": true}                                           raise ModelError
+A first line {"mode": "by_prompt"} picks each reply by a hash of the whole prompt instead of by call
+order: the same prompt always gets the same reply, so a killed-and-resumed run must reproduce an
+uninterrupted one exactly — if its emulator state and context window were restored exactly.
 Tokens are counted as characters / 4 so budgets and accounting can be tested.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -28,6 +32,9 @@ class ScriptedModel:
             self.replies = [json.loads(ln) for ln in lines]
         except (OSError, json.JSONDecodeError) as e:
             raise ValueError(f"scripted model file {path}: {e}") from None
+        self.by_prompt = bool(self.replies) and self.replies[0].get("mode") == "by_prompt"
+        if self.by_prompt:
+            self.replies = self.replies[1:]
         if not self.replies:
             raise ValueError(f"scripted model file {path} has no replies")
         self.calls = 0
@@ -39,7 +46,11 @@ class ScriptedModel:
         return cls(Path(rest), prices)
 
     def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
-        line = self.replies[self.calls % len(self.replies)]
+        index = self.calls
+        if self.by_prompt:
+            digest = hashlib.sha256("\x00".join(m.role + m.content for m in messages).encode()).digest()
+            index = int.from_bytes(digest[:8], "little")
+        line = self.replies[index % len(self.replies)]
         self.calls += 1
         if "error" in line:
             raise ModelError(str(line["error"]), retryable=bool(line.get("retryable", True)))

@@ -4,6 +4,8 @@
  * buttons in a way a test can predict. Each *new* press of a direction moves the player one
  * cell (edge-triggered, so one env press = one move), A and START presses are counted, and the
  * background scroll follows the player so the rendered frame changes too.
+ * Pressing SELECT executes the undefined opcode 0xD3, which hangs PyBoy's tick() for good: the
+ * tests use it to check that a hang in the middle of a run is caught and the child killed.
  * No interrupts: the main loop polls LY to run once per frame.
  * State lives at fixed WRAM addresses (read by tests/tiny_adapter.py).
  */
@@ -29,6 +31,7 @@
 #define J_UP 0x04
 #define J_DOWN 0x08
 #define J_A 0x10
+#define J_SELECT 0x40
 #define J_START 0x80
 
 static unsigned char read_joypad(void) {
@@ -60,6 +63,7 @@ void main(void) {
         if (edge & J_DOWN) { POS_Y++; FACING = 0; }
         if (edge & J_A) A_PRESSES++;
         if (edge & J_START) START_PRESSES++;
+        if (edge & J_SELECT) { __asm__(".db 0xd3"); }
         SCX = (unsigned char)(POS_X << 3);
         SCY = (unsigned char)(POS_Y << 3);
         frames++;

@@ -1,0 +1,141 @@
+"""End-to-end runs of the real CLI on the real emulator and the in-repo game."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from harness.store import RunStore
+from tests.conftest import REPO, harness_cli, inspect_json, press, random_walk, write_replies
+
+
+def test_garbage_replies_are_counted_and_the_run_goes_on(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "garbage.jsonl", [{"text": "I think I will press the blue button!!"}])
+    run = tmp_path / "run"
+    harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", "50", "--run-dir", str(run),
+                "--quiet")
+    s = inspect_json(run)
+    assert s["status"] == "done"
+    assert s["steps"] == 50
+    assert s["format_failures"] == 50
+    assert s["button_presses"] == 0
+    store = RunStore(run)
+    assert store.step_ids() == list(range(50))
+    fail = store.last("format_failure")
+    assert fail["attempts"] == 3 and "no press_buttons call" in fail["error"]
+
+
+def test_repair_after_one_bad_reply_is_not_a_failure(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", [{"text": "{\"buttons\": [\"JUMP\"]}"}, press("A")])
+    run = tmp_path / "run"
+    harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", "10", "--run-dir", str(run),
+                "--quiet")
+    s = inspect_json(run)
+    assert s["format_failures"] == 0 and s["button_presses"] == 10
+    steps = list(RunStore(run).steps(0))
+    assert all(e["repairs"] == 1 for e in steps)
+    # the repair round-trip's tokens are counted in the step
+    assert all(e["tokens_in"] > 0 and e["tokens_out"] >= 2 for e in steps)
+
+
+def test_budget_stops_cleanly_and_resume_continues(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", random_walk(40, seed=1))
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"scripted": {"input": 1000.0, "output": 1000.0}}))  # $ per 1M tokens
+    run = tmp_path / "run"
+    harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", "100", "--run-dir", str(run),
+                "--prices", str(prices), "--budget-usd", "1.0", "--quiet")
+    s = inspect_json(run)
+    assert s["status"] == "budget"
+    assert 0 < s["steps"] < 100
+    assert s["cost_usd"] <= 1.0
+    stopped_at = s["steps"]
+    harness_cli("resume", str(run), "--steps", str(stopped_at + 5), "--budget-usd", "100", "--quiet")
+    s2 = inspect_json(run)
+    assert s2["steps"] == stopped_at + 5 and s2["status"] == "done"
+    assert RunStore(run).step_ids() == list(range(stopped_at + 5))
+
+
+def test_model_outage_backs_off_and_goes_on(tmp_path, quest_rom):
+    from harness.config import RunConfig
+    from harness.runner import start_run, summarize
+
+    replies = write_replies(tmp_path / "r.jsonl", [{"error": "503 overloaded"}, {"error": "timeout"}, press("B")])
+    cfg = RunConfig(env="quest", model=f"scripted:{replies}", steps=4, max_backoff_s=0.01)
+    agent = start_run(cfg, tmp_path / "run")
+    try:
+        assert agent.run(4) == "steps_done"
+    finally:
+        agent.env.close()
+        agent.store.close()
+    s = summarize(tmp_path / "run")
+    assert s["steps"] == 4 and s["model_errors"] == 8 and s["format_failures"] == 0
+
+
+def test_bad_api_key_stops_with_one_line(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", [{"error": "401 invalid x-api-key", "retryable": False}])
+    proc = harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", "5", "--run-dir",
+                       str(tmp_path / "run"), "--quiet", check=False)
+    assert proc.returncode == 1
+    assert "error: model error: 401" in proc.stderr
+    assert inspect_json(tmp_path / "run")["status"] == "error"
+
+
+@pytest.mark.slow
+def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
+    """SIGKILL a live run at a random moment (twice), resume, and check the log against an
+    uninterrupted reference run: replies are chosen by a hash of the prompt, so the two runs only
+    agree if the emulator state and the model's context window were restored exactly."""
+    replies = write_replies(tmp_path / "walk.jsonl", [{"mode": "by_prompt"}] + random_walk(97, seed=7))
+    run, ref = tmp_path / "run", tmp_path / "ref"
+    target = 300
+    harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", str(target),
+                "--run-dir", str(ref), "--quiet")
+    rng = random.Random(int(time.time()))
+    cmd = [sys.executable, "-m", "harness.cli", "run", "--env", "quest", "--model", f"scripted:{replies}",
+           "--steps", str(target), "--run-dir", str(run), "--savestate-every", "7", "--quiet"]
+    for attempt in range(2):
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        deadline = time.monotonic() + 60
+        want = rng.randint(20, 120) * (attempt + 1)
+        while time.monotonic() < deadline:  # wait until some steps are committed, then kill mid-run
+            time.sleep(0.05)
+            if (run / "run.sqlite").exists():
+                try:
+                    if len(RunStore(run).step_ids()) >= want:
+                        break
+                except Exception:
+                    pass
+        time.sleep(rng.random() * 0.2)
+        os.killpg(proc.pid, signal.SIGKILL)  # the emulator child dies too
+        proc.wait()
+        killed_at = len(RunStore(run).step_ids())
+        assert 0 < killed_at < target, "the kill must land mid-run"
+        cmd = [sys.executable, "-m", "harness.cli", "resume", str(run), "--steps", str(target), "--quiet"]
+    harness_cli(*cmd[3:], timeout=300)
+    store = RunStore(run)
+    ids = store.step_ids()
+    assert ids == list(range(target)), "step ids continuous from 0: none lost, none duplicated"
+    steps = list(store.steps(0))
+    assert {e["harness_version"] for e in steps} == {0}
+    # presses accumulate without a jump across the resumes
+    total = 0
+    for e in steps:
+        total += e["presses"]
+        assert e["total_presses"] == total
+    reference = list(RunStore(ref).steps(0))
+    for got, want in zip(steps, reference, strict=True):
+        assert (got["frame_ref"], got["prompt_ref"], got["buttons"]) == (
+            want["frame_ref"], want["prompt_ref"], want["buttons"]), f"diverged at step {got['step']}"
+    resumes = [e for _, e in store.events("run_resumed")]
+    assert len(resumes) == 2
+    s = inspect_json(run)
+    assert s["status"] == "done" and s["steps"] == target and s["resumes"] == 2
