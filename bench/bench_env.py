@@ -31,15 +31,17 @@ warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
 from envs.gameboy import GameBoyEnv  # noqa: E402
 
-PRESSES = ["RIGHT", "LEFT", "A", "B", "DOWN", "UP"]  # never SELECT: the test ROM hangs on it by design
+PRESSES = ["RIGHT", "LEFT", "A", "B", "DOWN", "UP"]
 FRAMES, HOLD, RELEASE = 120, 8, 16
 
 
 def pick_rom(tmp: Path) -> tuple[Path, Any, str]:
     """(rom path, game for GameBoyEnv, label): the quest ROM if it builds, else the test ROM."""
     try:
+        from envs.adapters import adapter_class
         from envs.quest.build import ensure_built
 
+        adapter_class("quest")  # the adapter must exist too
         return Path(ensure_built()), "quest", "quest"
     except Exception as e:  # not written yet, or SDCC missing: fall back, but say why
         print(f"quest ROM unavailable ({type(e).__name__}: {e}); using the SDCC test ROM")

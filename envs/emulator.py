@@ -215,12 +215,9 @@ class _Server:
 
 def _portable(e: BaseException) -> BaseException:
     """An exception the parent can unpickle without importing PyBoy or the adapter's modules."""
-    if type(e).__module__ in ("builtins", "envs.base", __name__):
-        out = e
-    else:
-        out = RuntimeError(f"{type(e).__name__}: {e}")
-    out.__traceback__ = None
-    return out
+    portable = type(e).__module__ in ("builtins", "envs.base", __name__)
+    out = e if portable else RuntimeError(f"{type(e).__name__}: {e}")
+    return out.with_traceback(None)
 
 
 def _die_with_parent() -> None:

@@ -70,6 +70,12 @@ def resolve_adapter(game: str | type | None, rom: bytes, rom_name: str) -> type[
     else:
         raise TypeError(f"game must be a name, an adapter class or None, got {type(game).__name__}")
     if not cls.identify(rom):
+        check = getattr(cls, "check", None)  # adapters with a check() say which --env fits instead
+        if callable(check):
+            try:
+                check(rom)
+            except RomError as e:
+                raise RomError(f"{rom_name}: {e}") from None
         raise RomError(f"{rom_name}: ROM title {title!r} is not a {cls.name} ROM")
     return cls
 

@@ -82,7 +82,7 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
     env = open_env(cfg)
     try:
         obs, info = env.reset(seed=cfg.seed)
-        env.load_state(store.get_blob(snap["ref"]))
+        obs, info = env.load_state(store.get_blob(snap["ref"]))
         replayed = 0
         for ev in store.steps(snap["step"] + 1, next_step):
             obs, _, _, _, info = env.step(ev["buttons"])

@@ -27,10 +27,12 @@ class Syms:
     wYCoord: int
     wXCoord: int
     wCurMapTileset: int
+    wCurMapHeight: int
     wObtainedBadges: int
     wPartyCount: int
     wPartyMons: int
     wPlayerName: int
+    wRivalName: int
     wPlayerMoney: int
     wIsInBattle: int
     wEnemyMonSpecies: int
@@ -49,6 +51,8 @@ class Syms:
     wd736: int
     Overworld_Coll: int  # ROM address of the OVERWORLD tileset's walkable-tile list
     SPRITE_POKE_BALL: int
+    wPikachuHappiness: int | None = None
+    wPikachuMood: int | None = None
     wTileMap: int = 0xC3A0
     wSpriteStateData1: int = 0xC100
     wSpriteStateData2: int = 0xC200
@@ -57,20 +61,22 @@ class Syms:
 
 
 RED = Syms(
-    wCurMap=0xD35E, wYCoord=0xD361, wXCoord=0xD362, wCurMapTileset=0xD367, wObtainedBadges=0xD356,
-    wPartyCount=0xD163, wPartyMons=0xD16B, wPlayerName=0xD158, wPlayerMoney=0xD347, wIsInBattle=0xD057,
+    wCurMap=0xD35E, wYCoord=0xD361, wXCoord=0xD362, wCurMapTileset=0xD367, wCurMapHeight=0xD368,
+    wObtainedBadges=0xD356, wPartyCount=0xD163, wPartyMons=0xD16B, wPlayerName=0xD158,
+    wRivalName=0xD34A, wPlayerMoney=0xD347, wIsInBattle=0xD057,
     wEnemyMonSpecies=0xCFE5, wEnemyMonHP=0xCFE6, wEnemyMonLevel=0xCFF3, wEnemyMonMaxHP=0xCFF4,
     wFontLoaded=0xCFC4, wNumberOfWarps=0xD3AE, wWarpEntries=0xD3AF, wNumSigns=0xD4B0, wSignCoords=0xD4B1,
     wTilesetCollisionPtr=0xD530, wGrassTile=0xD535, wd730=0xD730, wd732=0xD732, wd736=0xD736,
     Overworld_Coll=0x1735, SPRITE_POKE_BALL=0x3D,
 )
 YELLOW = Syms(
-    wCurMap=0xD35D, wYCoord=0xD360, wXCoord=0xD361, wCurMapTileset=0xD366, wObtainedBadges=0xD355,
-    wPartyCount=0xD162, wPartyMons=0xD16A, wPlayerName=0xD157, wPlayerMoney=0xD346, wIsInBattle=0xD056,
+    wCurMap=0xD35D, wYCoord=0xD360, wXCoord=0xD361, wCurMapTileset=0xD366, wCurMapHeight=0xD367,
+    wObtainedBadges=0xD355, wPartyCount=0xD162, wPartyMons=0xD16A, wPlayerName=0xD157,
+    wRivalName=0xD349, wPlayerMoney=0xD346, wIsInBattle=0xD056,
     wEnemyMonSpecies=0xCFE4, wEnemyMonHP=0xCFE5, wEnemyMonLevel=0xCFF2, wEnemyMonMaxHP=0xCFF3,
     wFontLoaded=0xCFC3, wNumberOfWarps=0xD3AD, wWarpEntries=0xD3AE, wNumSigns=0xD4AF, wSignCoords=0xD4B0,
     wTilesetCollisionPtr=0xD52F, wGrassTile=0xD534, wd730=0xD72F, wd732=0xD731, wd736=0xD735,
-    Overworld_Coll=0x4AC2, SPRITE_POKE_BALL=0x47,
+    Overworld_Coll=0x4AC2, SPRITE_POKE_BALL=0x47, wPikachuHappiness=0xD46F, wPikachuMood=0xD470,
 )
 
 # data/tilesets/collision_tile_ids.asm, Overworld_Coll (same in both games)
@@ -91,6 +97,8 @@ def make_rom(title: str, syms: Syms, *, destination: int = 0x01, fix_checksum: b
     rom = bytearray(0x8000)
     rom[0x100:0x104] = bytes([0x00, 0xC3, 0x50, 0x01])  # nop; jp $0150
     rom[0x134:0x134 + len(title)] = title.encode()
+    if title == "POKEMON YELLOW":
+        rom[0x143] = 0x80  # CGB-compatible flag: the title's 16th byte, not a letter
     rom[0x14A] = destination
     x = 0
     for b in rom[0x134:0x14D]:
@@ -136,7 +144,8 @@ class Scene:
         """Entered the overworld, standing at (x, y), a screen full of walkable path."""
         s = self.s
         self.poke(s.wd732, 0x01)  # game timer counting: set by SpecialEnterMap
-        self.poke(s.wCurMap, map_id).poke(s.wXCoord, x).poke(s.wYCoord, y).poke(s.wCurMapTileset, 0)
+        self.poke(s.wCurMap, map_id).poke(s.wXCoord, x).poke(s.wYCoord, y)
+        self.poke(s.wCurMapTileset, 0, 9, 10)  # OVERWORLD tileset, then the map's height and width
         self.poke(s.wTilesetCollisionPtr, s.Overworld_Coll & 0xFF, s.Overworld_Coll >> 8)
         self.poke(s.wGrassTile, GRASS)
         self.poke(s.wSpriteStateData1, 0x01, 0x00, 0x00)  # the player's sprite
@@ -158,15 +167,16 @@ class Scene:
         self.poke(base1, picture, 0x01, 0x00 if visible else 0xFF)
         return self.poke(base2 + 4, map_y + 4, map_x + 4)  # object_event stores coordinates + 4
 
-    def warps(self, *xy: tuple[int, int]) -> Scene:
+    def warps(self, *xy: tuple[int, int], stale: tuple[int, int] = (4, 6)) -> Scene:
+        """The map's warps, then a stale entry past the count (from the previous map) that must not show."""
         self.poke(self.s.wNumberOfWarps, len(xy))
-        for i, (x, y) in enumerate(xy):
+        for i, (x, y) in enumerate([*xy, stale]):
             self.poke(self.s.wWarpEntries + 4 * i, y, x, 0, OAKS_LAB)
         return self
 
-    def signs(self, *xy: tuple[int, int]) -> Scene:
+    def signs(self, *xy: tuple[int, int], stale: tuple[int, int] = (2, 5)) -> Scene:
         self.poke(self.s.wNumSigns, len(xy))
-        for i, (x, y) in enumerate(xy):
+        for i, (x, y) in enumerate([*xy, stale]):
             self.poke(self.s.wSignCoords + 2 * i, y, x)
         return self
 
@@ -208,7 +218,22 @@ def grid(text_map: str) -> list[str]:
     return rows
 
 
-# --- identify / check -------------------------------------------------------------------------------
+# --- milestones and identify / check ---
+
+
+def test_milestone_names() -> None:
+    counted = [
+        "starter_obtained", "route_1", "viridian_city", "route_2", "viridian_forest", "pewter_city",
+        "pewter_gym", "boulder_badge", "route_3", "mt_moon", "cerulean_city", "cerulean_gym", "cascade_badge",
+        "route_5", "vermilion_city", "ss_anne", "vermilion_gym", "thunder_badge",
+    ]
+    for cls in (PokeRedAdapter, PokeYellowAdapter):
+        names = cls.milestones
+        assert len(set(names)) == len(names) and all(n.isidentifier() and n == n.lower() for n in names)
+        assert names[:3] == ("game_running", "pallet_town", "oaks_lab")
+        assert cls.counted_milestones == tuple(counted)
+        assert names[3:3 + len(counted)] == tuple(counted)
+        assert names[-1] == "hall_of_fame" and "earth_badge" in names[21:]
 
 
 def test_registry_names_these_adapters() -> None:
@@ -236,6 +261,8 @@ def test_yellow_adapter_accepts_yellow_only() -> None:
         PokeRedAdapter.check(rom)
     with pytest.raises(RomError, match=r"use --env pokered$"):
         PokeYellowAdapter(make_rom("POKEMON RED", RED))
+    with pytest.raises(RomError, match=r"use --env pokecrystal$"):
+        PokeYellowAdapter.check(make_rom("PM_CRYSTALBYTE", RED))
 
 
 @pytest.mark.parametrize("name", GAMES)
@@ -307,6 +334,18 @@ def test_overworld_in_pallet_town(name: str) -> None:
     assert state.milestones == ["game_running", "pallet_town"]
     assert state.extra["game_started"] is True and state.extra["version"] == name
     assert "Map (@ you" in state.to_text() and "Pallet Town" in state.to_text()
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_water_and_ledges_depend_on_the_tileset(name: str) -> None:
+    """Tile 0x14 is water and 0x37 a ledge only in the OVERWORLD tileset; indoors both are walls."""
+    adapter, scene = game(name)
+    pallet_scene(scene).poke(scene.s.wCurMapTileset, 8)  # HOUSE: no water, no ledges
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[7] == "....###..." and rows[8] == "###......."
+    scene.poke(scene.s.wCurMapTileset, 17)  # CAVERN has water but no ledges
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[7] == "....###..." and rows[8] == "~~~......."
 
 
 @pytest.mark.parametrize("name", GAMES)
@@ -426,9 +465,18 @@ def test_badges(name: str) -> None:
 def test_money_and_names(name: str) -> None:
     adapter, scene = game(name)
     scene.overworld(PALLET_TOWN, 5, 6).poke(scene.s.wPlayerMoney, 0x01, 0x23, 0x45)
-    scene.poke(scene.s.wPlayerName, *encode("ASH"), 0x50)
+    scene.poke(scene.s.wPlayerName, *encode("ASH"), 0x50).poke(scene.s.wRivalName, *encode("GARY"), 0x50)
     extra = adapter.read(scene.mem).extra
-    assert (extra["money"], extra["player_name"]) == (12345, "ASH")
+    assert (extra["money"], extra["player_name"], extra["rival_name"]) == (12345, "ASH", "GARY")
+
+
+def test_yellow_reports_pikachu_mood() -> None:
+    adapter, scene = game("yellow")
+    scene.overworld(PALLET_TOWN, 5, 6).poke(YELLOW.wPikachuHappiness, 90).poke(YELLOW.wPikachuMood, 0x80)
+    extra = adapter.read(scene.mem).extra
+    assert (extra["pikachu_happiness"], extra["pikachu_mood"]) == (90, 0x80)
+    red, red_scene = game("red")
+    assert "pikachu_happiness" not in red.read(red_scene.overworld(PALLET_TOWN, 5, 6).mem).extra
 
 
 # --- can_move and the intro pitfall -----------------------------------------------------------------

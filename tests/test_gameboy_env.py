@@ -1,7 +1,8 @@
 """GameBoyEnv / GameBoyEmulator / registry on real PyBoy with a ROM built here by SDCC (tests/roms/tiny.c).
 
 The tiny cartridge moves the player one cell per new d-pad press, counts A/START presses and frames in
-WRAM, and executes an undefined opcode on SELECT (which hangs PyBoy's tick() for good).
+WRAM, and executes an undefined opcode when SELECT is held 20 frames (which hangs PyBoy's tick() for
+good; the default press holds 8 frames, so random actions never trigger it).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def test_hanging_rom_is_killed_at_boot(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_hang_in_the_middle_of_a_run_then_recover(tiny_rom: Path) -> None:
-    env = GameBoyEnv(tiny_rom, game=TinyAdapter, timeout_s=HANG_TIMEOUT_S)
+    env = GameBoyEnv(tiny_rom, game=TinyAdapter, timeout_s=HANG_TIMEOUT_S, press_frames=24)
     try:
         env.reset()
         env.step("RIGHT")
@@ -119,7 +120,7 @@ def test_hang_in_the_middle_of_a_run_then_recover(tiny_rom: Path) -> None:
         assert pid is not None and _pid_alive(pid)
         t0 = time.monotonic()
         with pytest.raises(EmulatorHang) as ei:
-            env.step("SELECT")  # the cartridge executes opcode 0xD3
+            env.step("SELECT")  # held 24 frames: the cartridge executes opcode 0xD3
         elapsed = time.monotonic() - t0
         assert "tiny.gb" in _one_line(ei.value)
         assert HANG_TIMEOUT_S <= elapsed < HANG_TIMEOUT_S + 3.0
@@ -222,6 +223,8 @@ def test_press_contract_and_frame_accounting(env: GameBoyEnv) -> None:
 
     with pytest.raises(ValueError, match="at most 5"):
         env.step(["A"] * 6)
+    _, _, _, _, info = env.step(["SELECT"] * 5)  # 8-frame presses: below the cartridge's 20-frame hang trap
+    assert info["frame_count"] == info0["frame_count"] + 360
 
 
 def test_long_press_lists_take_more_frames(tiny_rom: Path) -> None:

@@ -63,9 +63,14 @@ PLAYER_SQUARE = (4, 4)  # (column, row) of the player's square on screen
 PARTY_MON_SIZE = 0x2C
 SPRITE_SLOTS = 16
 
-# Titles every adapter in this project knows, for a "use --env ..." hint on a mismatch.
+# Title prefixes of the games this project has adapters for, for a "use --env ..." hint on a mismatch
+# (prefixes: Crystal's 11-byte title runs into its manufacturer code in rom_title).
 _OTHER_GAMES = {"POKEMON RED": "pokered", "POKEMON BLUE": "pokered", "POKEMON YELLOW": "pokeyellow",
                 "PM_CRYSTAL": "pokecrystal"}
+
+
+def _env_for_title(title: str) -> str | None:
+    return next((env for prefix, env in _OTHER_GAMES.items() if title.startswith(prefix)), None)
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,7 @@ class _Gen1Adapter:
 
     name: ClassVar[str]
     milestones: ClassVar[tuple[str, ...]] = data.MILESTONES
+    counted_milestones: ClassVar[tuple[str, ...]] = data.COUNTED_MILESTONES  # the reference code's 18
     layout: ClassVar[Gen1Layout]
     titles: ClassVar[dict[str, str]]  # header title -> version
     game_label: ClassVar[str]
@@ -256,7 +262,7 @@ class _Gen1Adapter:
             raise RomError(f"ROM is {len(rom)} bytes, too small for a Game Boy cartridge (32 KiB at least)")
         title = rom_title(rom)
         if title not in cls.titles:
-            other = _OTHER_GAMES.get(title)
+            other = _env_for_title(title)
             hint = f"; use --env {other}" if other and other != cls.name else ""
             raise RomError(f"ROM title {title!r} is not {cls.game_label}{hint}")
         if rom[0x14A] == 0x00:

@@ -304,7 +304,7 @@ WARPS: tuple[Warp, ...] = (
 )
 
 OBJ_KINDS = ("NONE", "NPC", "SIGN", "ITEM", "GATE", "BOSS")
-ITEMS = ("POTION", "KEY", "SUN ORB")
+ITEMS = ("POTION", "KEY", "ORB")
 NPCS = ("MOM", "ELDER", "GUARD", "HIKER")
 SIGNS = ("TOWN", "ROUTE", "CAVE")
 
@@ -336,7 +336,7 @@ OBJECTS: tuple[ObjDef, ...] = (
     ObjDef("ROUTE", 12, 6, "SIGN", "SIGN", SIGNS.index("ROUTE")),
     ObjDef("ROUTE", 15, 14, "HIKER", "NPC", NPCS.index("HIKER")),
     ObjDef("CAVE", 2, 3, "BOSS", "BOSS", 0, hide_flag="beat_boss"),
-    ObjDef("CAVE", 1, 1, "ORB", "ITEM", ITEMS.index("SUN ORB"), hide_flag="got_orb"),
+    ObjDef("CAVE", 1, 1, "ORB", "ITEM", ITEMS.index("ORB"), hide_flag="got_orb"),
     ObjDef("CAVE", 18, 1, "BALL", "ITEM", ITEMS.index("POTION"), hide_flag="got_cave_potion"),
     ObjDef("CAVE", 10, 15, "SIGN", "SIGN", SIGNS.index("CAVE")),
 )

@@ -4,8 +4,9 @@
  * buttons in a way a test can predict. Each *new* press of a direction moves the player one
  * cell (edge-triggered, so one env press = one move), A and START presses are counted, and the
  * background scroll follows the player so the rendered frame changes too.
- * Pressing SELECT executes the undefined opcode 0xD3, which hangs PyBoy's tick() for good: the
- * tests use it to check that a hang in the middle of a run is caught and the child killed.
+ * Holding SELECT for 20 frames executes the undefined opcode 0xD3, which hangs PyBoy's tick() for
+ * good: the tests use it to check that a hang in the middle of a run is caught and the child killed.
+ * (The env's default press holds a button 8 frames, so random actions, e.g. check_env's, never hang.)
  * No interrupts: the main loop polls LY to run once per frame.
  * State lives at fixed WRAM addresses (read by tests/tiny_adapter.py).
  */
@@ -47,6 +48,7 @@ static unsigned char read_joypad(void) {
 void main(void) {
     unsigned char joy, last = 0, edge;
     unsigned int frames = 0;
+    unsigned char select_held = 0;
     /* --no-std-crt0: no global initialisers, so initialise here */
     POS_X = 0; POS_Y = 0; FACING = 0; A_PRESSES = 0; START_PRESSES = 0; JOYPAD = 0;
     FRAMES_LO = 0; FRAMES_HI = 0;
@@ -63,7 +65,8 @@ void main(void) {
         if (edge & J_DOWN) { POS_Y++; FACING = 0; }
         if (edge & J_A) A_PRESSES++;
         if (edge & J_START) START_PRESSES++;
-        if (edge & J_SELECT) { __asm__(".db 0xd3"); }
+        select_held = (joy & J_SELECT) ? select_held + 1 : 0;
+        if (select_held >= 20) { __asm__(".db 0xd3"); }
         SCX = (unsigned char)(POS_X << 3);
         SCY = (unsigned char)(POS_Y << 3);
         frames++;

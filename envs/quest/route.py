@@ -1,0 +1,85 @@
+"""The scripted shortest route through QUEST, and the press helper that follows the runtime's
+press contract (a button held HOLD_FRAMES, then released RELEASE_FRAMES).
+
+`ROUTE` goes from power-on (title screen included) to the last milestone. Each segment is
+written as "BUTTON*count" tokens with a comment saying why, so a change to a map in
+assets.py shows up as a failing route test rather than a silent detour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from envs.base import BUTTONS
+
+HOLD_FRAMES = 8
+RELEASE_FRAMES = 16
+PRESS_FRAMES = HOLD_FRAMES + RELEASE_FRAMES
+BOOT_FRAMES = 120  # boot logo (~65 frames) plus the game's own start-up
+
+
+def expand(script: str) -> list[str]:
+    """'UP*3 A' -> ['UP', 'UP', 'UP', 'A']."""
+    out: list[str] = []
+    for token in script.split():
+        name, _, count = token.partition("*")
+        if name not in BUTTONS:
+            raise ValueError(f"unknown button {name!r} in route script; known: {', '.join(BUTTONS)}")
+        out += [name] * (int(count) if count else 1)
+    return out
+
+
+_SEGMENTS: tuple[tuple[str, str], ...] = (
+    ("START", "title screen"),
+    ("DOWN*3 RIGHT*4", "bedroom -> in front of Mom (she blocks the door)"),
+    ("DOWN A A A", "face Mom, read her 3 pages: talked_to_mom, she steps aside"),
+    ("DOWN*2", "through the door: entered_town"),
+    ("RIGHT*10", "walk east to the Elder"),
+    ("A*4", "Elder's 4 pages: met_elder, the guard steps aside"),
+    ("LEFT*2 UP*4 LEFT*3 UP*2", "north through the guard's gap: entered_route"),
+    ("UP*6 LEFT*5 LEFT", "into the tall grass next to the key"),
+    ("A A", "pick up the key: got_key"),
+    ("RIGHT*7 UP*4 UP", "walk to the gate and face it"),
+    ("A A", "unlock it: opened_gate"),
+    ("UP*3 RIGHT*2 UP*2", "north to the cave mouth: entered_cave"),
+    ("UP*5 LEFT UP*7 LEFT*6 UP", "through the cave to the Cave King"),
+    ("A A", "his 2 pages start the battle"),
+    ("A", "battle intro message"),
+    ("A A A A A A A A A A A A A A A", "FIGHT x4 (each: choose, hit message, his hit): beat_boss"),
+    ("UP*2 LEFT UP", "walk to the Sun Orb and face it"),
+    ("A A A", "3 pages: got_orb (the end)"),
+)
+ROUTE: list[str] = [button for script, _why in _SEGMENTS for button in expand(script)]
+
+
+def press(pyboy: Any, button: str) -> None:
+    """One press as the runtime does it: hold HOLD_FRAMES, release for RELEASE_FRAMES."""
+    if button not in BUTTONS:
+        raise ValueError(f"unknown button {button!r}; known: {', '.join(BUTTONS)}")
+    name = button.lower()
+    pyboy.button_press(name)
+    pyboy.tick(HOLD_FRAMES, False)
+    pyboy.button_release(name)
+    pyboy.tick(RELEASE_FRAMES, False)
+
+
+def play(
+    pyboy: Any,
+    presses: Iterable[str],
+    after_press: Callable[[int, str], Any] | None = None,
+) -> int:
+    """Play presses on a raw PyBoy; `after_press(index, button)` runs after each one and may
+    return True to stop early. Returns the number of presses played."""
+    n = 0
+    for i, button in enumerate(presses):
+        press(pyboy, button)
+        n = i + 1
+        if after_press is not None and after_press(i, button):
+            break
+    return n
+
+
+def boot(pyboy: Any) -> None:
+    """Run the boot logo so the title screen accepts START."""
+    pyboy.tick(BOOT_FRAMES, False)
