@@ -134,6 +134,7 @@ class LoopbackServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.llm.close()
 
     def reset(self) -> None:
         """Forget faults and recorded traffic (the KV cache and cache emulation stay, as on a real server)."""
@@ -149,9 +150,7 @@ class LoopbackServer:
 
     # -- the model ---------------------------------------------------------------------------
 
-    def generate(
-        self, chat: list[dict[str, str]], schema: dict[str, Any] | None, max_tokens: int
-    ) -> Generated:
+    def generate(self, chat: list[dict[str, str]], schema: dict[str, Any] | None, max_tokens: int) -> Generated:
         """SmolLM2 on `chat`, constrained to `schema` when given."""
         grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) if schema else None
         with self.lock:
@@ -346,9 +345,7 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet test output
             pass
 
-        def send_json(
-            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
-        ) -> None:
+        def send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode()
             server.responses.append((status, payload))
             try:

@@ -4,7 +4,7 @@ SmolLM2 behind it, fault injection in front) and to llama-cpp-python's own OpenA
 from __future__ import annotations
 
 import json
-import os
+import logging
 import socket
 import subprocess
 import sys
@@ -104,9 +104,7 @@ def test_cost_from_price_table(server: LoopbackServer) -> None:
     reply = m.generate(game_messages(4), [PRESS_BUTTONS])
     u = reply.usage
     assert u.cached_input_tokens > 0
-    expected = (
-        (u.input_tokens - u.cached_input_tokens) * 2.0 + u.cached_input_tokens * 0.5 + u.output_tokens * 8.0
-    )
+    expected = (u.input_tokens - u.cached_input_tokens) * 2.0 + u.cached_input_tokens * 0.5 + u.output_tokens * 8.0
     assert reply.cost_usd == pytest.approx(expected / 1e6)
     assert reply.cost_usd > 0
 
@@ -134,8 +132,9 @@ def test_persistent_500_raises_retryable_error_in_bounded_time(server: LoopbackS
 
 
 def test_auth_error_is_not_retried_and_never_leaks_the_key(
-    model: OpenAIModel, server: LoopbackServer
+    model: OpenAIModel, server: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)  # the SDKs' and httpx's debug logs must not carry the key either
     server.faults = ["401"]  # the loopback echoes the received Authorization header in its error body
     with pytest.raises(ModelError) as err:
         model.generate(game_messages(7), [PRESS_BUTTONS])
@@ -143,6 +142,7 @@ def test_auth_error_is_not_retried_and_never_leaks_the_key(
     assert len(server.requests) == 1
     assert "HTTP 401" in str(err.value) and "invalid credentials" in str(err.value)
     assert SECRET not in str(err.value) and SECRET[:16] not in str(err.value)
+    assert caplog.records and SECRET[:16] not in caplog.text
     assert SECRET not in repr(err.value)
 
 
@@ -215,35 +215,35 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server() -> Iterator[str]:
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+    cmd += ["--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--verbose", "false"]
+    # a file, not a pipe: the server logs every request and would block on a full pipe
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
-                pytest.fail(f"llama_cpp.server did not start: {err}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"llama_cpp.server did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 @pytest.mark.slow
 def test_against_llama_cpp_server(llama_server: str) -> None:
-    m = OpenAIModel(
-        "smollm2", base_url=llama_server, key=SECRET, max_retries=1, timeout_s=30, temperature=0.0
-    )
+    m = OpenAIModel("smollm2", base_url=llama_server, key=SECRET, max_retries=1, timeout_s=30, temperature=0.0)
     reply = m.generate(game_messages(12), [PRESS_BUTTONS])  # one tool: forced by name, grammar-enforced
     assert_good_press(reply)
     assert reply.usage.input_tokens > 100 and reply.usage.output_tokens > 5

@@ -54,6 +54,4 @@ def scrub(text: str, secret: str) -> str:
 
 def status_error(provider: str, spec: str, status: int, message: str, secret: str) -> ModelError:
     retryable = status in RETRYABLE_STATUS or status >= 500
-    return ModelError(
-        scrub(f"{provider} HTTP {status} for {spec}: {message}", secret)[:1000], retryable=retryable
-    )
+    return ModelError(scrub(f"{provider} HTTP {status} for {spec}: {message}", secret)[:1000], retryable=retryable)

@@ -123,9 +123,7 @@ class AnthropicModel:
         except anthropic.APITimeoutError:
             raise ModelError(f"{self.provider} request timed out for {self.spec}", retryable=True) from None
         except anthropic.APIConnectionError as exc:
-            msg = scrub(
-                f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key
-            )
+            msg = scrub(f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key)
             raise ModelError(msg, retryable=True) from None
         except anthropic.AnthropicError as exc:
             msg = scrub(f"{self.provider} error for {self.spec}: {exc}", self._key)

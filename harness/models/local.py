@@ -8,6 +8,7 @@ calls, so a step only pays for the new tail of the prompt.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import threading
@@ -53,9 +54,8 @@ def load_llama(path: Path, n_ctx: int = 4096, n_threads: int = 2) -> tuple[Llama
     key = (str(Path(path).resolve()), n_ctx, n_threads)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            llm = Llama(
-                model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
-            )
+            llm = Llama(model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
+            atexit.register(llm.close)  # free it before interpreter teardown (llama.cpp's __del__ fails then)
             _LOADED[key] = (llm, threading.Lock())
         return _LOADED[key]
 
@@ -105,9 +105,7 @@ class LocalModel:
     ) -> None:
         path = Path(model_path) if model_path else smollm2_path()
         if not path.is_file():
-            raise ValueError(
-                f"model file not found: {path} (expected a .gguf file, e.g. local:/models/x.gguf)"
-            )
+            raise ValueError(f"model file not found: {path} (expected a .gguf file, e.g. local:/models/x.gguf)")
         self.spec = spec
         self.model_name = path.stem
         self.max_tokens = max_tokens
@@ -149,9 +147,18 @@ class LocalModel:
         head of the last one. The system prefix is never cut, so the KV cache stays valid."""
         budget = self.llm.n_ctx() - self.max_tokens
         tokens = self.prompt.tokens(chat)
-        while len(tokens) > budget and len(chat) > 2:
-            chat = [chat[0], *chat[2:]]
+        if len(tokens) > budget and len(chat) > 2:
+            # estimate per-turn sizes once, drop enough old turns, then confirm on the real prompt
+            sizes = [len(self.llm.tokenize(m["content"].encode(), add_bos=False)) + 5 for m in chat]
+            excess, drop = len(tokens) - budget, 0
+            while excess > 0 and drop < len(chat) - 2:
+                excess -= sizes[1 + drop]
+                drop += 1
+            chat = [chat[0], *chat[1 + drop :]]
             tokens = self.prompt.tokens(chat)
+            while len(tokens) > budget and len(chat) > 2:
+                chat = [chat[0], *chat[2:]]
+                tokens = self.prompt.tokens(chat)
         while len(tokens) > budget and len(chat) == 2 and chat[1]["content"]:
             content = chat[1]["content"]
             keep = max(0, len(content) - max(64, (len(tokens) - budget) * 4))

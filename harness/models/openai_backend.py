@@ -32,8 +32,7 @@ def openai_messages(messages: list[Message], vision: bool) -> list[dict[str, Any
         if m.role == "user" and m.images and vision:
             parts: list[dict[str, Any]] = [{"type": "text", "text": m.content}]
             parts += [
-                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{img.png_b64}"}}
-                for img in m.images
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{img.png_b64}"}} for img in m.images
             ]
             out.append({"role": "user", "content": parts})
         else:
@@ -92,9 +91,7 @@ class OpenAIModel:
         """The chat.completions.create arguments (tools first in the cached prefix, then messages)."""
         if not tools:
             raise ValueError("no tools given: a back-end must be offered at least one tool to call")
-        choice: Any = (
-            {"type": "function", "function": {"name": tools[0].name}} if len(tools) == 1 else "required"
-        )
+        choice: Any = {"type": "function", "function": {"name": tools[0].name}} if len(tools) == 1 else "required"
         args: dict[str, Any] = {
             "model": self.model,
             "messages": openai_messages(messages, self.vision),
@@ -123,9 +120,7 @@ class OpenAIModel:
         except openai.APITimeoutError:
             raise ModelError(f"{self.provider} request timed out for {self.spec}", retryable=True) from None
         except openai.APIConnectionError as exc:
-            msg = scrub(
-                f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key
-            )
+            msg = scrub(f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key)
             raise ModelError(msg, retryable=True) from None
         except openai.OpenAIError as exc:
             msg = scrub(f"{self.provider} error for {self.spec}: {exc}", self._key)
@@ -137,9 +132,7 @@ class OpenAIModel:
             return Usage()
         details = getattr(u, "prompt_tokens_details", None)
         cached = getattr(details, "cached_tokens", None) or 0
-        return Usage(
-            input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens, cached_input_tokens=cached
-        )
+        return Usage(input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens, cached_input_tokens=cached)
 
     def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
         start = time.monotonic()
