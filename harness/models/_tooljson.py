@@ -68,9 +68,27 @@ def tools_prompt(tools: list[ToolSpec]) -> str:
     this tells the model what the names mean)."""
     lines = ['Reply with one JSON object {"tool": <name>, "arguments": {...}} calling one of these tools:']
     for tool in tools:
-        params = json.dumps(tool.parameters.get("properties", {}), separators=(",", ":"))
-        lines.append(f"- {tool.name}: {tool.description} Arguments: {params}")
+        args = "; ".join(_describe(name, prop) for name, prop in tool.parameters.get("properties", {}).items())
+        lines.append(f"- {tool.name}: {tool.description} Arguments: {args}")
     return "\n".join(lines)
+
+
+def _describe(name: str, prop: dict[str, Any]) -> str:
+    """One argument in words. A raw schema dump invites a small model to copy the enum list verbatim
+    (SmolLM2 answered ["UP","DOWN","LEFT","RIGHT","A"] to everything), so choices are named as a set."""
+    items = prop.get("items", {})
+    choices = prop.get("enum") or items.get("enum")
+    text = name
+    if prop.get("type") == "array":
+        text += f" (list of {prop.get('minItems', 0)}-{prop.get('maxItems', 'n')}"
+        text += f", each one of {{{' '.join(sorted(choices))}}})" if choices else ")"
+    elif choices:
+        text += f" (one of {{{' '.join(sorted(choices))}}})"
+    else:
+        text += f" ({prop.get('type', 'any')})"
+    if prop.get("description"):
+        text += f": {prop['description']}"
+    return text
 
 
 def parse_tool_json(text: str) -> list[ToolCall]:
