@@ -74,7 +74,8 @@ class GameState(BaseModel):
         default_factory=list,
         description="milestones whose condition holds *now* (the runtime's tracker makes them sticky)",
     )
-    extra: dict[str, int | str | bool | list[int]] = Field(default_factory=dict)
+    inventory: list[str] = Field(default_factory=list, description="items held, e.g. 'KEY x1'")
+    extra: dict[str, int | str | bool | list[int] | list[str]] = Field(default_factory=dict)
 
     def to_text(self) -> str:
         """The text observation the agent reads."""
@@ -88,6 +89,8 @@ class GameState(BaseModel):
             lines.append(
                 "Party: " + "; ".join(f"{m.species} L{m.level} {m.hp}/{m.max_hp}HP" for m in self.party)
             )
+        if self.inventory:
+            lines.append("Items: " + ", ".join(self.inventory))
         if self.dialog:
             lines.append(f'Dialog: "{self.dialog}"')
         lines.append("Map (@ you, . walk, # wall, ? object, N npc, D door):")

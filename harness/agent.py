@@ -45,8 +45,9 @@ class Totals:
     tokens_out: int = 0
     cost_usd: float = 0.0
     format_failures: int = 0
-    last_call_tokens: int = 0
-    last_call_cost: float = 0.0
+    # the largest recent call, the estimate of the next one (prompts grow with history)
+    next_call_tokens: int = 0
+    next_call_cost: float = 0.0
 
 
 @dataclass
@@ -94,6 +95,8 @@ class Agent:
         """Ask until a usable action or `max_repairs` re-asks; back off while the model is down."""
         backoff, error, convo, reply = min(1.0, self.cfg.max_backoff_s), "", list(messages), ModelReply()
         for attempt in range(self.cfg.max_repairs + 1):
+            if attempt and self.over_budget():
+                break  # no repair that would pass the cap: this step ends as a format failure
             while True:
                 try:
                     reply = self.model.generate(convo, ACTION_TOOLS)
@@ -121,20 +124,27 @@ class Agent:
         t.tokens_in += u.input_tokens
         t.tokens_out += u.output_tokens
         t.cost_usd += reply.cost_usd
-        t.last_call_tokens = u.input_tokens + u.output_tokens
-        t.last_call_cost = reply.cost_usd
+        # estimate with a 25% margin, decaying slowly so one outlier does not stop a run forever
+        t.next_call_tokens = max(int(t.next_call_tokens * 0.95), int((u.input_tokens + u.output_tokens) * 1.25))
+        t.next_call_cost = max(t.next_call_cost * 0.95, reply.cost_usd * 1.25)
         s = self.step_usage
         s.input_tokens += u.input_tokens
         s.output_tokens += u.output_tokens
         s.cached_input_tokens += u.cached_input_tokens
         self.step_cost += reply.cost_usd
 
-    def check_budget(self) -> None:
+    def over_budget(self) -> str:
+        """Why the next model call could pass a cap ('' when it cannot)."""
         t, c = self.totals, self.cfg
-        if c.budget_usd is not None and t.cost_usd + t.last_call_cost > c.budget_usd:
-            raise BudgetExceeded(f"${t.cost_usd:.4f} spent; next call would pass --budget-usd {c.budget_usd}")
-        if c.max_tokens is not None and t.tokens_in + t.tokens_out + t.last_call_tokens > c.max_tokens:
-            raise BudgetExceeded(f"{t.tokens_in + t.tokens_out} tokens used; next call would pass --max-tokens")
+        if c.budget_usd is not None and t.cost_usd + t.next_call_cost > c.budget_usd:
+            return f"${t.cost_usd:.4f} spent; the next call could pass --budget-usd {c.budget_usd}"
+        if c.max_tokens is not None and t.tokens_in + t.tokens_out + t.next_call_tokens > c.max_tokens:
+            return f"{t.tokens_in + t.tokens_out} tokens used; the next call could pass --max-tokens {c.max_tokens}"
+        return ""
+
+    def check_budget(self) -> None:
+        if reason := self.over_budget():
+            raise BudgetExceeded(reason)
 
     def commit(self, messages: list[Message], reply: ModelReply, action: PressButtons | None, repairs: int,
                error: str, info: dict[str, Any]) -> None:

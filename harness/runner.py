@@ -95,7 +95,8 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
         totals = Totals(presses=last["total_presses"], tokens_in=last["total_tokens_in"],
                         tokens_out=last["total_tokens_out"], cost_usd=last["total_cost_usd"],
                         format_failures=store.count("format_failure"),
-                        last_call_tokens=last["tokens_in"] + last["tokens_out"], last_call_cost=last["cost_usd"])
+                        next_call_tokens=int((last["tokens_in"] + last["tokens_out"]) * 1.25),
+                        next_call_cost=last["cost_usd"] * 1.25)
     tracker = MilestoneTracker([Milestone.model_validate(e) for _, e in store.events("milestone")])
     history = deque(
         Turn(e["step"], e["location"], tuple(e["position"]), e["buttons"], e["reasoning"])

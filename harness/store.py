@@ -119,10 +119,12 @@ class RunStore:
             )
             self.db.executemany("INSERT INTO events(kind, step, ts, data) VALUES (?,?,?,?)", tx.rows)
             self.db.execute("COMMIT")
-        except sqlite3.Error as e:
+        except BaseException as e:  # Ctrl-C mid-write included: never leave a transaction open
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise StoreError(f"could not write to {self.run_dir / DB_NAME}: {e}") from e
+            if isinstance(e, sqlite3.Error):
+                raise StoreError(f"could not write to {self.run_dir / DB_NAME}: {e}") from e
+            raise
         self._known_blobs.update(tx.blobs)
 
     def append(self, *events: BaseModel) -> None:

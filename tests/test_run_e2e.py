@@ -139,3 +139,32 @@ def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
     assert len(resumes) == 2
     s = inspect_json(run)
     assert s["status"] == "done" and s["steps"] == target and s["resumes"] == 2
+
+
+def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path, quest_rom):
+    """SQLite's page cap gives the same SQLITE_FULL error a full disk does."""
+    from harness.config import RunConfig
+    from harness.runner import resume_run, start_run
+    from harness.store import StoreError
+
+    replies = write_replies(tmp_path / "r.jsonl", random_walk(13, seed=2))
+    cfg = RunConfig(env="quest", model=f"scripted:{replies}", steps=40)
+    agent = start_run(cfg, tmp_path / "run")
+    try:
+        agent.run(10)
+        pages = agent.store.db.execute("PRAGMA page_count").fetchone()[0]
+        agent.store.db.execute(f"PRAGMA max_page_count={pages}")
+        with pytest.raises(StoreError, match="full"):
+            agent.run(40)
+    finally:
+        agent.env.close()
+        agent.store.close()
+    ids = RunStore(tmp_path / "run").step_ids()
+    assert ids == list(range(len(ids))) and len(ids) >= 10
+    agent = resume_run(tmp_path / "run", {})  # space is back: the run continues where the log ends
+    try:
+        assert agent.run(40) == "steps_done"
+    finally:
+        agent.env.close()
+        agent.store.close()
+    assert RunStore(tmp_path / "run").step_ids() == list(range(40))
