@@ -118,7 +118,12 @@ class QuestAdapter:
                 grid[obj["y"]][obj["x"]] = char
         if px < w and py < h:
             grid[py][px] = "@"
-        return "\n".join("".join(row) for row in grid)
+        # crop the void around the map: fewer tokens, same information
+        rows = [i for i, row in enumerate(grid) if any(ch != " " for ch in row)]
+        cols = [j for j in range(w) if any(row[j] != " " for row in grid)]
+        if not rows:
+            return "@"
+        return "\n".join("".join(grid[i][cols[0] : cols[-1] + 1]) for i in range(rows[0], rows[-1] + 1))
 
     def dialog(self, mem: Memory) -> str | None:
         """Text in the window layer as the player sees it: the rows above WY, decoded by charmap."""

@@ -98,7 +98,7 @@ class LocalModel:
         n_ctx: int = 4096,
         n_threads: int = 2,
         max_tokens: int = 160,
-        max_string_chars: int = 160,
+        max_string_chars: int = 60,  # with max_tokens=160 a reply always closes, even "1.1.1..." strings
         temperature: float = 0.7,
         seed: int | None = None,
         prices: PriceTable | None = None,
