@@ -85,6 +85,7 @@ obj_t g_objs[MAX_OBJS];
 u8 g_map_buf[MAP_W * MAP_H];
 u8 g_win[WIN_ROWS * 20];
 u8 g_win_dirty[WIN_ROWS];
+u8 g_dirty_lo; /* no dirty row above this one: vram_flush() starts its scan here */
 u8 g_win_wy; /* WY to apply once every dirty row is in VRAM; WY_HIDDEN hides the window */
 u8 g_bgq_n;
 u8 *g_bgq_addr[BGQ_MAX];
@@ -108,47 +109,48 @@ static const char txt_mom_3[] = "MOM: MY HERO!\nI'M SO PROUD!";
 static const char txt_elder_1[] =
     "ELDER: AH, THERE\n"
     "YOU ARE!\f"
-    "A MONSTER STOLE THE\n"
-    "SUN ORB. IT HIDES\n"
-    "IN THE DARK CAVE.\f"
-    "A GATE ON ROUTE 1\n"
-    "BLOCKS THE WAY. THE\n"
-    "KEY IS IN THE GRASS.\f"
-    "I TOLD THE GUARD TO\n"
-    "LET YOU PASS.\n"
+    "A MONSTER STOLE\n"
+    "THE SUN ORB. IT\n"
+    "HIDES IN THE CAVE.\f"
+    "ROUTE 1 HAS A GATE\n"
+    "ITS KEY LIES IN\n"
+    "THE TALL GRASS.\f"
+    "I TOLD THE GUARD\n"
+    "TO LET YOU PASS.\n"
     "GOOD LUCK!";
 static const char txt_elder_2[] = "ELDER: THE KEY IS\nIN THE TALL GRASS\nWEST ON ROUTE 1.";
-static const char txt_elder_3[] = "ELDER: THE SUN ORB!\nTHANK YOU, HERO!";
+static const char txt_elder_3[] = "ELDER: THE ORB!\nTHANK YOU, HERO!";
 static const char txt_guard_1[] = "GUARD: ROUTE 1 IS\nDANGEROUS. SEE THE\nELDER FIRST.";
 static const char txt_guard_2[] = "GUARD: THE ELDER\nSAYS YOU MAY PASS.";
 static const char txt_hiker[] =
     "HIKER: THE CAVE\n"
     "KING HITS HARD.\f"
-    "KEEP A POTION READY\n"
-    "AND USE IT IN THE\n"
+    "KEEP A POTION AND\n"
+    "USE IT IN THE\n"
     "FIGHT IF YOU MUST.";
 static const char txt_sign_town[] = "QUEST TOWN\nHOME OF THE BRAVE.";
 static const char txt_sign_route[] = "NORTH: DARK CAVE\nSOUTH: QUEST TOWN";
 static const char txt_sign_cave[] = "BEWARE! THE CAVE\nKING LIVES HERE.";
-static const char txt_found_potion[] = "YOU FOUND A POTION!";
+static const char txt_found_potion[] = "YOU FOUND\nA POTION!";
 static const char txt_found_key[] = "YOU FOUND A KEY!\nIT LOOKS OLD.";
 static const char txt_found_orb[] =
     "YOU FOUND THE\n"
     "SUN ORB!\f"
     "LIGHT RETURNS TO\n"
     "THE LAND.\f"
-    "THE END.\n"
-    "THANKS FOR PLAYING!";
-static const char txt_gate_locked[] = "THE GATE IS LOCKED.";
+    "THE END. THANKS\n"
+    "FOR PLAYING!";
+static const char txt_gate_locked[] = "THE GATE IS LOCKED";
 static const char txt_gate_open[] = "YOU USED THE KEY.\nTHE GATE OPENED!";
 static const char txt_boss[] =
     "CAVE KING: WHO\n"
-    "DARES ENTER MY CAVE?\f"
+    "DARES TO ENTER\n"
+    "MY CAVE?\f"
     "THE ORB IS MINE!\n"
     "FIGHT ME!";
 static const char txt_use_potion[] = "YOU USED A POTION.\nYOU FEEL BETTER!";
 static const char txt_hp_full[] = "YOUR HP IS FULL.";
-static const char txt_desc_key[] = "AN OLD RUSTY KEY.\nIT MAY OPEN A GATE.";
+static const char txt_desc_key[] = "AN OLD RUSTY KEY.\nIT OPENS A GATE.";
 static const char txt_desc_orb[] = "THE SUN ORB GLOWS\nWARMLY.";
 
 static const char *const sign_texts[NUM_SIGNS] = {txt_sign_town, txt_sign_route, txt_sign_cave};
@@ -167,11 +169,13 @@ static void set_flag(u8 f) {
 }
 
 /* ---- VRAM ---------------------------------------------------------------------------------- */
+/* Always waits for the *next* VBlank to start: a flag left from a frame the game logic overran
+ * would return mid-frame, where every VRAM write of vram_flush() is lost. */
 static void wait_vblank(void) {
+    vbl_flag = 0;
     while (!vbl_flag) {
         __asm__("halt");
     }
-    vbl_flag = 0;
 }
 
 static void lcd_off(void) {
@@ -186,24 +190,38 @@ static void lcd_on(u8 lcdc) {
     vbl_flag = 0; /* a flag raised before the LCD went off is stale */
 }
 
+/* VRAM is writable only in VBlank (LY 144..153); a write outside it is lost. Start a piece of work
+ * only while enough VBlank is left (LY < VBLANK_LAST), and leave the rest queued for the next frame. */
+#define VBLANK_LAST 152
+#define IN_VBLANK() (rLY >= 144 && rLY < VBLANK_LAST)
+
 /* Runs at the start of VBlank: everything here must fit in ~1100 cycles. */
 static void vram_flush(void) {
-    u8 i, n = 0;
+    u8 i, j, n = 0;
     OAM[0] = g_oam[0];
     OAM[1] = g_oam[1];
     OAM[2] = g_oam[2];
     OAM[3] = g_oam[3];
-    for (i = 0; i < g_bgq_n; i++) *g_bgq_addr[i] = g_bgq_tile[i];
-    g_bgq_n = 0;
-    for (i = 0; i < WIN_ROWS; i++) {
+    for (i = 0; i < g_bgq_n && IN_VBLANK(); i++) *g_bgq_addr[i] = g_bgq_tile[i];
+    for (j = 0; i < g_bgq_n; i++, j++) { /* keep what did not fit */
+        g_bgq_addr[j] = g_bgq_addr[i];
+        g_bgq_tile[j] = g_bgq_tile[i];
+    }
+    g_bgq_n = j;
+    for (i = g_dirty_lo; i < WIN_ROWS; i++) {
         if (g_win_dirty[i]) {
-            if (n == VBLANK_ROWS) break;
-            vcopy_row(WIN_MAP + ((u16)i << 5), g_win + (u16)i * 20);
+            if (n == VBLANK_ROWS || !IN_VBLANK()) break;
             g_win_dirty[i] = 0;
+            vcopy_row(WIN_MAP + ((u16)i << 5), g_win + (u16)i * 20);
+            if (rLY < 144) { /* VBlank ended mid-row: bytes may be lost, copy it again */
+                g_win_dirty[i] = 1;
+                break;
+            }
             n++;
         }
     }
-    if (i == WIN_ROWS) { /* all rows are in VRAM: now the window may show */
+    g_dirty_lo = i; /* rows above i were copied (or clean) */
+    if (i == WIN_ROWS && g_bgq_n == 0) { /* everything is in VRAM: now the window may show */
         if (g_win_wy >= WY_HIDDEN) {
             rLCDC = LCDC_BASE;
         } else {
@@ -245,6 +263,7 @@ static void win_box(u8 r0, u8 r1) {
         p[0] = r == r0 ? T_BOX_TL : (r == r1 ? T_BOX_BL : T_BOX_V);
         p[19] = r == r0 ? T_BOX_TR : (r == r1 ? T_BOX_BR : T_BOX_V);
         g_win_dirty[r] = 1;
+        if (r < g_dirty_lo) g_dirty_lo = r;
     }
 }
 
@@ -253,12 +272,14 @@ static void win_blank(u8 r0, u8 r1) {
     for (r = r0; r <= r1; r++) {
         for (c = 0; c < 20; c++) g_win[(u16)r * 20 + c] = ' ';
         g_win_dirty[r] = 1;
+        if (r < g_dirty_lo) g_dirty_lo = r;
     }
 }
 
 static void win_put(u8 col, u8 row, u8 tile) {
     g_win[(u16)row * 20 + col] = tile;
     g_win_dirty[row] = 1;
+    if (row < g_dirty_lo) g_dirty_lo = row;
 }
 
 /* Writes text from (col, row); '\n' goes to the next row at `col`. Stops at '\0' or '\f'
