@@ -13,6 +13,7 @@ Writes bench/results/env.json.
 from __future__ import annotations
 
 import argparse
+import inspect
 import io
 import json
 import platform
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         env.reset(seed=0)
         boot_cold_s = time.perf_counter() - t0  # includes starting the child interpreter
         boot_warm_s = timed_ms(lambda: env.reset(seed=0), 5) / 1000
-        adapter = env.adapter_cls()
+        cls = env.adapter_cls
+        adapter = cls(rom=rom) if "rom" in inspect.signature(cls).parameters else cls()
 
         bare, bare_adapter, wrapped = [], [], []
         for _ in range(args.rounds):  # alternate so drift (thermal, other load) hits both sides

@@ -102,3 +102,12 @@ def test_tool_union_schema_and_parse() -> None:
         assert parse_tool_json(bad) == []
     with pytest.raises(ValueError, match="no tools"):
         tool_union_schema([])
+
+
+def test_raw_newline_inside_a_grammar_string_still_parses():
+    """Seen in a demo run: llama.cpp's JSON grammar let a raw newline into `reasoning`."""
+    from harness.models._tooljson import parse_tool_json
+
+    text = '{"tool": "press_buttons", "arguments": { "reasoning": "]: \n\nCall. " ,"buttons" : ["UP"]} } '
+    calls = parse_tool_json(text)
+    assert calls and calls[0].arguments["buttons"] == ["UP"]

@@ -105,7 +105,7 @@ def _json_in_text(text: str) -> Any:
                 depth -= 1
                 if depth == 0:
                     try:
-                        return json.loads(text[start : i + 1])
+                        return json.loads(text[start : i + 1], strict=False)
                     except json.JSONDecodeError:
                         break
         start = text.find("{", start + 1)

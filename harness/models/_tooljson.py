@@ -95,7 +95,8 @@ def parse_tool_json(text: str) -> list[ToolCall]:
     """The tool call in `text`, or [] when it is not a {"tool": str, "arguments": dict} object.
     Not an error: the runtime repairs and counts format failures."""
     try:
-        data = json.loads(text)
+        # strict=False: llama.cpp's JSON grammar lets raw newlines into strings (seen in a demo run)
+        data = json.loads(text, strict=False)
     except (json.JSONDecodeError, TypeError):
         return []
     if not isinstance(data, dict):
