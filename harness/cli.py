@@ -167,6 +167,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
                           "frame_count": info.get("frame_count")}, indent=2))
     else:
         print(obs["text"])
+        print(f"Milestones holding now (not shown to the agent): {', '.join(state.milestones) or 'none'}")
     return 0
 
 
