@@ -90,7 +90,8 @@ def test_bad_api_key_stops_with_one_line(tmp_path, quest_rom):
 
 @pytest.mark.slow
 def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
-    """SIGKILL a live run at a random moment (twice), resume, and check the log against an
+    """SIGKILL a live run at random moments (twice mid-run, once during a resume's start-up), resume,
+    and check the log against an
     uninterrupted reference run: replies are chosen by a hash of the prompt, so the two runs only
     agree if the emulator state and the model's context window were restored exactly."""
     replies = write_replies(tmp_path / "walk.jsonl", [{"mode": "by_prompt"}] + random_walk(97, seed=7))
@@ -101,11 +102,12 @@ def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
     rng = random.Random(int(time.time()))
     cmd = [sys.executable, "-m", "harness.cli", "run", "--env", "quest", "--model", f"scripted:{replies}",
            "--steps", str(target), "--run-dir", str(run), "--savestate-every", "7", "--quiet"]
-    for attempt in range(2):
+    killed_at = 0
+    for _ in range(2):
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 start_new_session=True)
         deadline = time.monotonic() + 60
-        want = rng.randint(20, 120) * (attempt + 1)
+        want = killed_at + rng.randint(20, 120)  # the resumed process must get to stepping too
         while time.monotonic() < deadline:  # wait until some steps are committed, then kill mid-run
             time.sleep(0.05)
             if (run / "run.sqlite").exists():
@@ -117,9 +119,15 @@ def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
         time.sleep(rng.random() * 0.2)
         os.killpg(proc.pid, signal.SIGKILL)  # the emulator child dies too
         proc.wait()
-        killed_at = len(RunStore(run).step_ids())
-        assert 0 < killed_at < target, "the kill must land mid-run"
+        before, killed_at = killed_at, len(RunStore(run).step_ids())
+        assert before < killed_at < target, "the kill must land mid-run"
         cmd = [sys.executable, "-m", "harness.cli", "resume", str(run), "--steps", str(target), "--quiet"]
+    # a third kill lands while a resume is still starting up (opening the log, replaying presses)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    time.sleep(rng.random() * 0.6)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     harness_cli(*cmd[3:], timeout=300)
     store = RunStore(run)
     ids = store.step_ids()
@@ -136,9 +144,9 @@ def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
         assert (got["frame_ref"], got["prompt_ref"], got["buttons"]) == (
             want["frame_ref"], want["prompt_ref"], want["buttons"]), f"diverged at step {got['step']}"
     resumes = [e for _, e in store.events("run_resumed")]
-    assert len(resumes) == 2
+    assert len(resumes) in (2, 3)  # the early-killed resume may or may not have logged its start
     s = inspect_json(run)
-    assert s["status"] == "done" and s["steps"] == target and s["resumes"] == 2
+    assert s["status"] == "done" and s["steps"] == target and s["resumes"] == len(resumes)
 
 
 def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path, quest_rom):
