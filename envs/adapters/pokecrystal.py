@@ -50,6 +50,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
 from envs.adapters import pokecrystal_data as data
+from envs.adapters._textbox import BoxTiles, find_boxes
 from envs.base import (
     GameState,
     Memory,
@@ -64,6 +65,9 @@ from envs.base import (
 # --- WRAM bank 0 ($C000-$CFFF) ---
 W_TILEMAP = 0xC4A0
 SCREEN_W, SCREEN_H = 20, 18
+_BOX_TILES = BoxTiles(
+    data.BOX_TOP_LEFT, data.BOX_HORIZONTAL, data.BOX_TOP_RIGHT, data.BOX_VERTICAL, data.BOX_BOTTOM_LEFT
+)
 W_OVERWORLD_MAP_BLOCKS = 0xC800
 OVERWORLD_MAP_BLOCKS_LEN = 0xCD14 - 0xC800
 # --- WRAMX bank 1 ($D000-$DFFF) ---
@@ -441,38 +445,20 @@ class PokeCrystalAdapter:
     def _text_boxes(s: _Snapshot) -> list[str]:
         """Text of every framed box on screen (speech box, menus, yes/no), top-left first.
 
-        A box is a ┌ with a run of ─ ending in ┐ to its right and a run of │ ending in └ below it. The
-        right and bottom edges are not required: a menu drawn over a text box covers them.
+        Frames are found by envs.adapters._textbox.find_boxes.
         """
         tiles = s.tilemap()
-
-        def at(r: int, c: int) -> int:
-            return tiles[r * SCREEN_W + c]
-
-        boxes = []
-        for r in range(SCREEN_H - 2):
-            for c in range(SCREEN_W - 2):
-                if at(r, c) != data.BOX_TOP_LEFT:
-                    continue
-                c2 = c + 1
-                while c2 < SCREEN_W and at(r, c2) == data.BOX_HORIZONTAL:
-                    c2 += 1
-                r2 = r + 1
-                while r2 < SCREEN_H and at(r2, c) == data.BOX_VERTICAL:
-                    r2 += 1
-                if (
-                    c2 == c + 1 or c2 >= SCREEN_W or at(r, c2) != data.BOX_TOP_RIGHT
-                    or r2 == r + 1 or r2 >= SCREEN_H or at(r2, c) != data.BOX_BOTTOM_LEFT
-                ):
-                    continue
-                lines = []
-                for rr in range(r + 1, r2):
-                    line = data.decode_text([at(rr, cc) for cc in range(c + 1, c2)]).strip()
-                    if line:
-                        lines.append(" ".join(line.split()))
-                if lines:
-                    boxes.append("\n".join(lines))
-        return boxes
+        texts = []
+        for box in find_boxes(tiles, _BOX_TILES):
+            lines = []
+            for r in range(box.top + 1, box.bottom):
+                row = r * SCREEN_W
+                line = data.decode_text(list(tiles[row + box.left + 1 : row + box.right])).strip()
+                if line:
+                    lines.append(" ".join(line.split()))
+            if lines:
+                texts.append("\n".join(lines))
+        return texts
 
     # ---- text map -----------------------------------------------------------------------------------
 

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from envs.adapters import pokered_data as data
+from envs.adapters._textbox import Box, BoxTiles
+from envs.adapters._textbox import find_boxes as _find_boxes
 from envs.base import (
     GameState,
     Memory,
@@ -168,45 +170,13 @@ def decode_string(raw: Sequence[int], player: str = "", rival: str = "") -> str:
     return _fix_accents("".join(out)).strip()
 
 
-@dataclass(frozen=True)
-class Box:
-    """A text box or menu frame on screen; `right` is exclusive when another box cut its top edge."""
-
-    top: int
-    left: int
-    bottom: int
-    right: int
-
-    def covers(self, row: int, col: int) -> bool:
-        return self.top <= row <= self.bottom and self.left <= col <= self.right
+_BOX_TILES = BoxTiles(data.BOX_TL, data.BOX_H, data.BOX_TR, data.BOX_V, data.BOX_BL)
 
 
 def find_boxes(screen: Sequence[int]) -> list[Box]:
-    """Frames drawn with ┌─┐│└┘ (TextBoxBorder), top to bottom, left to right.
-
-    A box whose top edge runs into another box's ┌ (the battle menu drawn over the text box) ends
-    there; the left column must reach a └ for the frame to count.
-    """
-    def at(r: int, c: int) -> int:
-        return screen[r * SCREEN_W + c]
-
-    boxes = []
-    for r in range(SCREEN_H - 2):
-        for c in range(SCREEN_W - 2):
-            if at(r, c) != data.BOX_TL:
-                continue
-            right = c + 1
-            while right < SCREEN_W and at(r, right) == data.BOX_H:
-                right += 1
-            bottom = r + 1
-            while bottom < SCREEN_H and at(bottom, c) == data.BOX_V:
-                bottom += 1
-            if right >= SCREEN_W or bottom >= SCREEN_H or at(bottom, c) != data.BOX_BL:
-                continue
-            if at(r, right) not in (data.BOX_TR, data.BOX_TL) or right - c < 2 or bottom - r < 2:
-                continue
-            boxes.append(Box(r, c, bottom, right))
-    return boxes
+    """Frames drawn with ┌─┐│└┘ (TextBoxBorder), top to bottom, left to right. A box whose top edge
+    runs into another box's ┌ (the battle menu drawn over the text box) ends there."""
+    return _find_boxes(screen, _BOX_TILES, top_edge_may_end_in_box=True)
 
 
 def box_text(screen: Sequence[int], box: Box) -> str:
