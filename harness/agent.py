@@ -180,7 +180,9 @@ class Agent:
                 tx.event(FormatFailure(step=self.step_id, attempts=repairs + 1, error=error, text=reply.text[:500]))
             if (self.step_id + 1) % self.cfg.savestate_every == 0:
                 tx.event(Savestate(step=self.step_id, ref=tx.blob(self.env.save_state())))
-        self.history.append(Turn(self.step_id, seen.location, (seen.x, seen.y), buttons, event.reasoning))
+        now = info["state"]
+        self.history.append(Turn(self.step_id, seen.location, (seen.x, seen.y), buttons, event.reasoning,
+                                 (now.location, (now.x, now.y))))
         while len(self.history) > self.cfg.history:
             self.history.popleft()
         if self.display:

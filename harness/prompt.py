@@ -27,11 +27,14 @@ class Turn:
     position: tuple[int, int]
     buttons: list[str]
     reasoning: str
+    after: tuple[str, tuple[int, int]]  # where the step left the player: the cheapest loop signal
 
     def line(self) -> str:
         pressed = ",".join(self.buttons) if self.buttons else "(no valid action)"
         why = f" - {self.reasoning[:80]}" if self.reasoning else ""
-        return f"step {self.step} at {self.location} {self.position}: pressed {pressed}{why}"
+        stayed = self.after == (self.location, self.position)
+        moved = "did not move" if stayed else f"-> {self.after[0]} {self.after[1]}"
+        return f"step {self.step} at {self.location} {self.position}: pressed {pressed} ({moved}){why}"
 
 
 def system_message(harness: HarnessState) -> Message:

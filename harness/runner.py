@@ -98,9 +98,12 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
                         next_call_tokens=int((last["tokens_in"] + last["tokens_out"]) * 1.25),
                         next_call_cost=last["cost_usd"] * 1.25)
     tracker = MilestoneTracker([Milestone.model_validate(e) for _, e in store.events("milestone")])
+    recent = list(store.steps(max(0, next_step - cfg.history), next_step))
+    state = info["state"]  # where the last logged step left the player (after replay)
+    afters = [(e["location"], tuple(e["position"])) for e in recent[1:]] + [(state.location, (state.x, state.y))]
     history = deque(
-        Turn(e["step"], e["location"], tuple(e["position"]), e["buttons"], e["reasoning"])
-        for e in store.steps(max(0, next_step - cfg.history), next_step)
+        Turn(e["step"], e["location"], tuple(e["position"]), e["buttons"], e["reasoning"], after)
+        for e, after in zip(recent, afters, strict=True)
     )
     store.append(RunResumed(from_step=next_step, replayed_presses=replayed, savestate_step=snap["step"],
                             seconds=time.monotonic() - t0))

@@ -57,6 +57,7 @@ def test_title_then_free_movement(game):
     pyboy, adapter = game
     title = adapter.read(pyboy.memory)
     assert title.location == "Title screen" and not title.can_move
+    assert title.dialog == "Q U E S T / A TINY ADVENTURE / PRESS START"
     s = play(game, "START DOWN")
     assert s.location == "HOME" and s.can_move and (s.x, s.y) == (6, 6) and s.facing == "DOWN"
 

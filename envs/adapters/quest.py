@@ -26,7 +26,7 @@ from envs.base import GameState, Memory, PartyMon, RomError, header_checksum_ok,
 
 BUILD_DIR = Path(__file__).resolve().parents[1] / "quest" / "build"
 SYMBOLS_FILE = "quest.symbols.json"
-WINDOW_MAP = 0x9C00
+BG_MAP, WINDOW_MAP = 0x9800, 0x9C00
 LCDC, WY = 0xFF40, 0xFF4A
 LCDC_WINDOW_ON = 0x20
 OBJ_CHARS = {"NPC": "N", "SIGN": "?", "ITEM": "?", "GATE": "?", "BOSS": "N"}
@@ -94,7 +94,7 @@ class QuestAdapter:
             map_id=map_id, x=x, y=y,
             facing=self._name(self.facings, read_u8(mem, s["g_facing"])),
             text_map="@" if title else self.text_map(mem, x, y),
-            dialog=self.dialog(mem),
+            dialog=self.screen_text(mem, BG_MAP, 18) if title else self.dialog(mem),
             can_move=mode == "WALK",
             in_battle=mode == "BATTLE",
             party=[] if title else [PartyMon(species="HERO", level=1, hp=hp, max_hp=max_hp)],
@@ -130,11 +130,15 @@ class QuestAdapter:
         wy = read_u8(mem, WY)
         if not read_u8(mem, LCDC) & LCDC_WINDOW_ON or wy >= 144:
             return None
+        return self.screen_text(mem, WINDOW_MAP, (144 - wy + 7) // 8)
+
+    def screen_text(self, mem: Memory, tile_map: int, rows: int) -> str | None:
+        """Text rows of a tile map (the title screen is drawn on the background, boxes on the window)."""
         lines = []
-        for row in range((144 - wy + 7) // 8):
-            tiles = read_bytes(mem, WINDOW_MAP + row * 32, 20)
+        for row in range(rows):
+            tiles = read_bytes(mem, tile_map + row * 32, 20)
             text = "".join(self.charmap.get(t, " ") for t in tiles).replace("\u25bc", " ").strip()
-            if text:
+            if text and any(ch.isalnum() for ch in text):
                 lines.append(" ".join(text.split()))
         return " / ".join(lines) or None
 
