@@ -99,7 +99,7 @@ class LocalModel:
         n_threads: int = 2,
         max_tokens: int = 160,
         max_string_chars: int = 60,  # with max_tokens=160 a reply always closes, even "1.1.1..." strings
-        temperature: float = 0.7,
+        temperature: float = 1.0,  # at 135M, lower temperatures collapse onto one repeated press pattern
         seed: int | None = None,
         prices: PriceTable | None = None,
     ) -> None:
