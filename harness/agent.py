@@ -68,6 +68,9 @@ class Agent:
     step_usage: Usage = field(default_factory=Usage)  # calls made for the step in progress
     step_cost: float = 0.0
 
+    def __post_init__(self) -> None:
+        self.history = deque(self.history, maxlen=self.cfg.history)  # the model's context window
+
     def run(self, until_step: int) -> str:
         reason, message = "steps_done", ""
         try:
@@ -94,9 +97,11 @@ class Agent:
     def query(self, messages: list[Message]) -> tuple[ModelReply, PressButtons | None, int, str]:
         """Ask until a usable action or `max_repairs` re-asks; back off while the model is down."""
         backoff, error, convo, reply = min(1.0, self.cfg.max_backoff_s), "", list(messages), ModelReply()
+        attempt = 0
         for attempt in range(self.cfg.max_repairs + 1):
             if attempt and self.over_budget():
-                break  # no repair that would pass the cap: this step ends as a format failure
+                attempt -= 1  # no repair that would pass the cap: this step ends as a format failure
+                break
             while True:
                 try:
                     reply = self.model.generate(convo, ACTION_TOOLS)
@@ -116,7 +121,7 @@ class Agent:
                 error = str(e)
                 convo = messages + [Message(role="assistant", content=reply.text[:500] or "(empty)"),
                                     Message(role="user", content=f"Invalid reply: {error}. Call press_buttons.")]
-        return reply, None, self.cfg.max_repairs, error
+        return reply, None, attempt, error  # attempt = repairs made
 
     def account(self, reply: ModelReply) -> None:
         """Add a call to the run totals and to this step's usage (repairs included)."""
@@ -183,8 +188,6 @@ class Agent:
         now = info["state"]
         self.history.append(Turn(self.step_id, seen.location, (seen.x, seen.y), buttons, event.reasoning,
                                  (now.location, (now.x, now.y))))
-        while len(self.history) > self.cfg.history:
-            self.history.popleft()
         if self.display:
             self.display.on_step(event, new, self.totals)
         self.step_id += 1
