@@ -60,8 +60,10 @@ def main() -> None:
         reached = play((rng.choice(BUTTONS) for _ in iter(int, 1)), args.max_presses)
         results["random"][seed] = reached
         last = max(reached.values(), default=0)
-        print(f"random seed {seed}: {len(reached)}/9 milestones in {args.max_presses} presses "
-              f"(last at {last}; {time.perf_counter() - t0:.0f}s): {reached}")
+        print(
+            f"random seed {seed}: {len(reached)}/9 milestones in {args.max_presses} presses "
+            f"(last at {last}; {time.perf_counter() - t0:.0f}s): {reached}"
+        )
     out = ROOT / "bench" / "results" / "quest_random.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

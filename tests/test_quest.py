@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 from envs.adapters.quest import QuestAdapter
+from envs.base import RomError
 from envs.quest.route import ROUTE, boot, expand, press
 from harness.store import RunStore
 from tests.conftest import harness_cli, inspect_json, write_replies
@@ -53,6 +54,14 @@ def test_build_writes_rom_and_symbols(quest_rom):
     assert all(0xC000 <= a < 0xE000 for a in doc["symbols"].values())
 
 
+def test_adapter_refuses_a_rom_its_symbols_do_not_describe(quest_rom):
+    rom = bytearray(quest_rom.read_bytes())
+    rom[0x1000] ^= 0xFF  # same title and header checksum, different code
+    assert QuestAdapter.identify(bytes(rom))
+    with pytest.raises(RomError, match="rebuild"):
+        QuestAdapter(bytes(rom))
+
+
 def test_title_then_free_movement(game):
     pyboy, adapter = game
     title = adapter.read(pyboy.memory)
@@ -62,8 +71,15 @@ def test_title_then_free_movement(game):
     assert s.location == "HOME" and s.can_move and (s.x, s.y) == (6, 6) and s.facing == "DOWN"
 
 
-@pytest.mark.parametrize("script", ["START", "START DOWN*3 RIGHT*4", "START DOWN*3 RIGHT*4 DOWN A A A A DOWN*2 RIGHT*3",
-                                    "START DOWN*3 RIGHT*4 DOWN A A A A DOWN*2 RIGHT*10 A*5 LEFT*5 UP*6 UP*3"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "START",
+        "START DOWN*3 RIGHT*4",
+        "START DOWN*3 RIGHT*4 DOWN A A A A DOWN*2 RIGHT*3",
+        "START DOWN*3 RIGHT*4 DOWN A A A A DOWN*2 RIGHT*10 A*5 LEFT*5 UP*6 UP*3",
+    ],
+)
 def test_text_map_matches_the_screen(game, script):
     s = play(game, script)
     pyboy, adapter = game
@@ -108,16 +124,30 @@ def test_route_reaches_every_milestone_in_order(game):
     assert list(first) == list(QuestAdapter.milestones)
     assert sorted(first.values()) == list(first.values())
     assert first["got_orb"] == len(ROUTE) <= 300
+    # every VRAM write of the run fitted in VBlank (the game counts flushes that ran past it)
+    assert pyboy.memory[adapter.sym["g_overruns"]] == 0
 
 
 @pytest.mark.slow
 def test_route_through_the_runtime_records_milestone_events(tmp_path, quest_rom):
     """The whole stack: scripted model -> loop -> env (child process) -> adapter -> milestone events."""
-    replies = write_replies(tmp_path / "route.jsonl", [
-        {"tool": "press_buttons", "arguments": {"buttons": [b], "reasoning": "route"}} for b in ROUTE])
+    replies = write_replies(
+        tmp_path / "route.jsonl",
+        [{"tool": "press_buttons", "arguments": {"buttons": [b], "reasoning": "route"}} for b in ROUTE],
+    )
     run = tmp_path / "run"
-    harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", str(len(ROUTE)),
-                "--run-dir", str(run), "--quiet")
+    harness_cli(
+        "run",
+        "--env",
+        "quest",
+        "--model",
+        f"scripted:{replies}",
+        "--steps",
+        str(len(ROUTE)),
+        "--run-dir",
+        str(run),
+        "--quiet",
+    )
     s = inspect_json(run)
     names = [m["name"] for m in s["milestones"]]
     assert names == list(QuestAdapter.milestones)
@@ -131,14 +161,20 @@ def test_route_through_the_runtime_records_milestone_events(tmp_path, quest_rom)
 
 def test_probe_after_a_scripted_walk(quest_rom, tmp_path):
     walk = "START,DOWN,DOWN,DOWN,RIGHT,RIGHT,RIGHT,RIGHT,DOWN,A"
-    out = json.loads(harness_cli("probe", "--env", "quest", "--press", walk, "--json",
-                                 "--save-state", str(tmp_path / "s.state")).stdout)
+    out = json.loads(
+        harness_cli(
+            "probe", "--env", "quest", "--press", walk, "--json", "--save-state", str(tmp_path / "s.state")
+        ).stdout
+    )
     st = out["state"]
     assert (st["location"], st["x"], st["y"], st["facing"]) == ("HOME", 10, 8, "DOWN")
     assert st["dialog"].startswith("MOM: GOOD MORNING!") and st["milestones"] == []
-    assert "Dialog: \"MOM: GOOD MORNING!" in out["text"]
+    assert 'Dialog: "MOM: GOOD MORNING!' in out["text"]
     # continue from the savestate: the remaining pages set the first milestone flag
-    out = json.loads(harness_cli("probe", "--env", "quest", "--state", str(tmp_path / "s.state"),
-                                 "--press", "A,A,A,DOWN,DOWN", "--json").stdout)
+    out = json.loads(
+        harness_cli(
+            "probe", "--env", "quest", "--state", str(tmp_path / "s.state"), "--press", "A,A,A,DOWN,DOWN", "--json"
+        ).stdout
+    )
     assert out["state"]["location"] == "QUEST TOWN"
     assert out["state"]["milestones"] == ["talked_to_mom", "entered_town"]

@@ -18,6 +18,7 @@ What is decoded, and from where:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,13 +44,25 @@ def load_symbols(path: Path | None = None) -> dict[str, Any]:
 class QuestAdapter:
     name: ClassVar[str] = "quest"
     milestones: ClassVar[tuple[str, ...]] = (
-        "talked_to_mom", "entered_town", "met_elder", "entered_route", "got_key", "opened_gate",
-        "entered_cave", "beat_boss", "got_orb",
+        "talked_to_mom",
+        "entered_town",
+        "met_elder",
+        "entered_route",
+        "got_key",
+        "opened_gate",
+        "entered_cave",
+        "beat_boss",
+        "got_orb",
     )
 
     def __init__(self, rom: bytes, symbols_path: Path | None = None) -> None:
         self.check(rom)
         doc = load_symbols(symbols_path)
+        if doc["rom"]["sha1"] != hashlib.sha1(rom).hexdigest():
+            raise RomError(
+                "this QUEST ROM is not the build its symbols file describes: rebuild with "
+                "`python -m envs.quest.build` and use build/quest.gb"
+            )
         if tuple(doc["milestones"]) != self.milestones:
             raise RomError(f"{SYMBOLS_FILE} lists milestones {doc['milestones']}; adapter expects {self.milestones}")
         self.sym: dict[str, int] = doc["symbols"]
@@ -91,7 +104,9 @@ class QuestAdapter:
         return GameState(
             game=self.name,
             location="Title screen" if title else self._name(self.maps, map_id),
-            map_id=map_id, x=x, y=y,
+            map_id=map_id,
+            x=x,
+            y=y,
             facing=self._name(self.facings, read_u8(mem, s["g_facing"])),
             text_map="@" if title else self.text_map(mem, x, y),
             dialog=self.screen_text(mem, BG_MAP, 18) if title else self.dialog(mem),

@@ -254,9 +254,7 @@ def generate_assets() -> tuple[str, str]:
         '#include "assets.h"',
         f"const uint8_t tile_data[NUM_TILES * 16] = {{\n{_c_bytes(b''.join(a.all_tiles()))}\n}};",
         f"const uint8_t map_data[NUM_MAPS * MAP_W * MAP_H] = {{\n{_c_bytes(maps, a.MAP_W)}\n}};",
-        "const uint8_t map_enter_flag[NUM_MAPS] = {"
-        + ", ".join(str(flag_num(m.enter_flag)) for m in a.MAPS)
-        + "};",
+        "const uint8_t map_enter_flag[NUM_MAPS] = {" + ", ".join(str(flag_num(m.enter_flag)) for m in a.MAPS) + "};",
         f"const uint8_t tile_walkable[NUM_TILES] = {{\n{_c_bytes(walkable)}\n}};",
         f"const uint8_t tile_warp[NUM_TILES] = {{\n{_c_bytes(warp_tiles)}\n}};",
         "const warp_t warps[NUM_WARPS] = {\n" + ",\n".join(warps) + "\n};",

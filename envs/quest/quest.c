@@ -54,7 +54,6 @@ typedef uint16_t u16;
 #define BTN_DOWN 0x80
 
 #define BGQ_MAX 24
-#define VBLANK_ROWS 4 /* window rows copied per VBlank */
 
 enum { ACT_NONE, ACT_FLAG, ACT_MOM, ACT_TAKE, ACT_GATE, ACT_BATTLE };
 enum { BS_MSG, BS_MENU };
@@ -64,7 +63,9 @@ typedef struct {
     u8 x, y, tile, kind, arg, def;
 } obj_t;
 
-void vcopy_row(u8 *dst, const u8 *src); /* crt0.s */
+/* crt0.s: copies dirty rows of g_win into the window map while VBlank lasts (C is too slow to
+ * even scan the rows in time), and updates g_dirty_lo/g_dirty_hi. */
+void flush_rows(void);
 
 /* ---- state (all zeroed by crt0) ---------------------------------------------------------- */
 volatile u8 vbl_flag;
@@ -85,7 +86,9 @@ obj_t g_objs[MAX_OBJS];
 u8 g_map_buf[MAP_W * MAP_H];
 u8 g_win[WIN_ROWS * 20];
 u8 g_win_dirty[WIN_ROWS];
-u8 g_dirty_lo; /* no dirty row above this one: vram_flush() starts its scan here */
+/* Dirty rows lie within g_dirty_lo..g_dirty_hi (lo > hi: none). vram_flush() scans only that
+ * range: scanning all 18 rows in SDCC code costs ~800 cycles, most of a VBlank. */
+u8 g_dirty_lo, g_dirty_hi;
 u8 g_win_wy; /* WY to apply once every dirty row is in VRAM; WY_HIDDEN hides the window */
 u8 g_bgq_n;
 u8 *g_bgq_addr[BGQ_MAX];
@@ -192,12 +195,12 @@ static void lcd_on(u8 lcdc) {
 
 /* VRAM is writable only in VBlank (LY 144..153); a write outside it is lost. Start a piece of work
  * only while enough VBlank is left (LY < VBLANK_LAST), and leave the rest queued for the next frame. */
-#define VBLANK_LAST 152
+#define VBLANK_LAST 150
 #define IN_VBLANK() (rLY >= 144 && rLY < VBLANK_LAST)
 
 /* Runs at the start of VBlank: everything here must fit in ~1100 cycles. */
 static void vram_flush(void) {
-    u8 i, j, n = 0;
+    u8 i, j;
     OAM[0] = g_oam[0];
     OAM[1] = g_oam[1];
     OAM[2] = g_oam[2];
@@ -208,20 +211,8 @@ static void vram_flush(void) {
         g_bgq_tile[j] = g_bgq_tile[i];
     }
     g_bgq_n = j;
-    for (i = g_dirty_lo; i < WIN_ROWS; i++) {
-        if (g_win_dirty[i]) {
-            if (n == VBLANK_ROWS || !IN_VBLANK()) break;
-            g_win_dirty[i] = 0;
-            vcopy_row(WIN_MAP + ((u16)i << 5), g_win + (u16)i * 20);
-            if (rLY < 144) { /* VBlank ended mid-row: bytes may be lost, copy it again */
-                g_win_dirty[i] = 1;
-                break;
-            }
-            n++;
-        }
-    }
-    g_dirty_lo = i; /* rows above i were copied (or clean) */
-    if (i == WIN_ROWS && g_bgq_n == 0) { /* everything is in VRAM: now the window may show */
+    flush_rows();
+    if (g_dirty_lo > g_dirty_hi && g_bgq_n == 0) { /* everything is in VRAM: now the window may show */
         if (g_win_wy >= WY_HIDDEN) {
             rLCDC = LCDC_BASE;
         } else {
@@ -254,6 +245,12 @@ static u8 key_bits(void) {
 }
 
 /* ---- window shadow (dialog, menu, battle) --------------------------------------------------- */
+static void mark_dirty(u8 row) {
+    g_win_dirty[row] = 1;
+    if (row < g_dirty_lo) g_dirty_lo = row;
+    if (row > g_dirty_hi) g_dirty_hi = row;
+}
+
 static void win_box(u8 r0, u8 r1) {
     u8 r, c;
     u8 *p;
@@ -262,8 +259,7 @@ static void win_box(u8 r0, u8 r1) {
         for (c = 1; c < 19; c++) p[c] = (r == r0 || r == r1) ? T_BOX_H : ' ';
         p[0] = r == r0 ? T_BOX_TL : (r == r1 ? T_BOX_BL : T_BOX_V);
         p[19] = r == r0 ? T_BOX_TR : (r == r1 ? T_BOX_BR : T_BOX_V);
-        g_win_dirty[r] = 1;
-        if (r < g_dirty_lo) g_dirty_lo = r;
+        mark_dirty(r);
     }
 }
 
@@ -271,15 +267,13 @@ static void win_blank(u8 r0, u8 r1) {
     u8 r, c;
     for (r = r0; r <= r1; r++) {
         for (c = 0; c < 20; c++) g_win[(u16)r * 20 + c] = ' ';
-        g_win_dirty[r] = 1;
-        if (r < g_dirty_lo) g_dirty_lo = r;
+        mark_dirty(r);
     }
 }
 
 static void win_put(u8 col, u8 row, u8 tile) {
     g_win[(u16)row * 20 + col] = tile;
-    g_win_dirty[row] = 1;
-    if (row < g_dirty_lo) g_dirty_lo = row;
+    mark_dirty(row);
 }
 
 /* Writes text from (col, row); '\n' goes to the next row at `col`. Stops at '\0' or '\f'
@@ -730,6 +724,8 @@ static void init_hw(void) {
     u16 i;
     u8 *oam = OAM;
     rIE = 0;
+    g_dirty_lo = WIN_ROWS; /* no dirty rows */
+    g_dirty_hi = 0;
     lcd_off();
     for (i = 0; i < NUM_TILES * 16; i++) VRAM_TILES[i] = tile_data[i];
     for (i = 0; i < 160; i++) oam[i] = 0;
