@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from envs.base import GameState, Memory, PartyMon, RomError, header_checksum_ok, read_bytes, read_u8, rom_title
+from envs.quest.assets import MILESTONES
 
 BUILD_DIR = Path(__file__).resolve().parents[1] / "quest" / "build"
 SYMBOLS_FILE = "quest.symbols.json"
@@ -43,17 +44,7 @@ def load_symbols(path: Path | None = None) -> dict[str, Any]:
 
 class QuestAdapter:
     name: ClassVar[str] = "quest"
-    milestones: ClassVar[tuple[str, ...]] = (
-        "talked_to_mom",
-        "entered_town",
-        "met_elder",
-        "entered_route",
-        "got_key",
-        "opened_gate",
-        "entered_cave",
-        "beat_boss",
-        "got_orb",
-    )
+    milestones: ClassVar[tuple[str, ...]] = MILESTONES  # the game source's own list, in story order
 
     def __init__(self, rom: bytes, symbols_path: Path | None = None) -> None:
         self.check(rom)
