@@ -6,7 +6,7 @@ Also measures boot (cold: new child process; warm: reboot in the same child) and
 
     .venv/bin/python bench/bench_env.py [--steps 300] [--rounds 3]
 
-Uses the quest ROM when envs.quest can build it, else the SDCC test ROM (tests/roms/tiny.c).
+Uses the quest ROM when envs.gameboy.quest can build it, else the SDCC test ROM (tests/roms/tiny.c).
 Writes bench/results/env.json.
 """
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
-from envs.gameboy import GameBoyEnv  # noqa: E402
+from envs.gameboy.env import GameBoyEnv  # noqa: E402
 
 PRESSES = ["RIGHT", "LEFT", "A", "B", "DOWN", "UP"]
 FRAMES, HOLD, RELEASE = 120, 8, 16
@@ -39,8 +39,8 @@ FRAMES, HOLD, RELEASE = 120, 8, 16
 def pick_rom(tmp: Path) -> tuple[Path, Any, str]:
     """(rom path, game for GameBoyEnv, label): the quest ROM if it builds, else the test ROM."""
     try:
-        from envs.adapters import adapter_class
-        from envs.quest.build import ensure_built
+        from envs.gameboy.adapters import adapter_class
+        from envs.gameboy.quest.build import ensure_built
 
         adapter_class("quest")  # the adapter must exist too
         return Path(ensure_built()), "quest", "quest"

@@ -22,10 +22,10 @@ warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
 from pyboy import PyBoy  # noqa: E402
 
-from envs.adapters.quest import QuestAdapter  # noqa: E402
-from envs.base import BUTTONS  # noqa: E402
-from envs.quest.build import ensure_built  # noqa: E402
-from envs.quest.route import ROUTE, boot, press  # noqa: E402
+from envs.gameboy.adapters.quest import QuestAdapter  # noqa: E402
+from envs.gameboy.game import BUTTONS  # noqa: E402
+from envs.gameboy.quest.build import ensure_built  # noqa: E402
+from envs.gameboy.quest.route import ROUTE, boot, press  # noqa: E402
 
 
 def play(presses, max_presses: int) -> dict[str, int]:

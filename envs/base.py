@@ -1,132 +1,95 @@
-"""Shared types for every environment: what a game adapter reads and what the agent sees.
+"""The one contract every environment meets (Game Boy, GBA, web, desktop, the test form).
 
-A *game adapter* turns raw emulator memory (plus the cartridge ROM bytes) into a
-`GameState`. The adapter is pure: it never steps the emulator, so it can be tested on
-memory images built by hand from documented layouts.
+An env is a gymnasium env used reset-free (`reset(seed=...)` once, then `step` forever) plus:
+
+- `action_tools() -> list[ActionSpec]`: the env declares its actions (GB buttons, web click/type, ...).
+  The tool layer (tools/actions.py) turns each into a model-callable tool; the agent never knows
+  what a button is.
+- `step(action)`: `action` is `{"name": <ActionSpec.name>, "arguments": {...}}` (arguments valid for
+  that spec's `args` model), or `None` for "no action this step" (the env just lets time pass).
+- `save_state() -> bytes` / `load_state(bytes) -> (obs, info)`: an exact round trip (the checker
+  in envs/checker.py proves it), which is what resume and replay stand on.
+- `obs`: `{"text": str, "frame": RGB uint8 array or None}`.
+- `info["progress"]`: a `Progress` (`where`: a hashable loop key; `label`: how a person names that
+  place; `milestones`: milestone names that hold *now*, made sticky by the runtime).
+- `info["action_cost"]`: what the step cost in the env's unit (button presses; one per click or
+  key): the paper's cost metric, summed by the runtime.
+- `instructions`: a short, constant text telling the model how to read the observation.
+
+Game-specific state may ride along in `info["game"]` for adapters and prompts; the loop never reads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
-
-BUTTONS: tuple[str, ...] = ("UP", "DOWN", "LEFT", "RIGHT", "A", "B", "START", "SELECT")
-GBA_BUTTONS: tuple[str, ...] = BUTTONS + ("L", "R")
-
-# One character per map cell in every adapter's text map.
-MAP_LEGEND: dict[str, str] = {
-    "@": "you",
-    ".": "walkable",
-    "#": "wall / blocked",
-    "?": "interactable (sign, item, object)",
-    "N": "NPC",
-    "D": "door / warp",
-    "~": "water",
-    "g": "tall grass",
-    "_": "ledge (jump down only)",
-    " ": "unknown / off map",
-}
-
-
-class Memory(Protocol):
-    """Byte-addressable view of the 16-bit Game Boy bus (pyboy.memory or a bytearray)."""
-
-    def __getitem__(self, key: int | slice) -> int | Sequence[int]: ...
-
-
-def read_u8(mem: Memory, addr: int) -> int:
-    return int(mem[addr])  # type: ignore[arg-type]
-
-
-def read_bytes(mem: Memory, addr: int, n: int) -> bytes:
-    return bytes(mem[addr : addr + n])  # type: ignore[arg-type]
-
-
-def read_u16le(mem: Memory, addr: int) -> int:
-    return read_u8(mem, addr) | (read_u8(mem, addr + 1) << 8)
-
-
-class PartyMon(BaseModel):
-    species: str
-    level: int
-    hp: int
-    max_hp: int
-
-
-class GameState(BaseModel):
-    """What an adapter decodes from memory at one instant."""
-
-    game: str
-    location: str
-    map_id: int
-    x: int
-    y: int
-    facing: str = Field(description="UP / DOWN / LEFT / RIGHT")
-    text_map: str = Field(description="ASCII map around the player, rows joined by newlines; see MAP_LEGEND")
-    dialog: str | None = Field(default=None, description="on-screen dialog/menu text, if any")
-    can_move: bool = Field(description="player is in the overworld and free to walk (not in dialog/menu/battle/intro)")
-    in_battle: bool = False
-    badges: list[str] = Field(default_factory=list)
-    party: list[PartyMon] = Field(default_factory=list)
-    milestones: list[str] = Field(
-        default_factory=list,
-        description="milestones whose condition holds *now* (the runtime's tracker makes them sticky)",
-    )
-    inventory: list[str] = Field(default_factory=list, description="items held, e.g. 'KEY x1'")
-    extra: dict[str, int | str | bool | list[int] | list[str]] = Field(default_factory=dict)
-
-    def to_text(self) -> str:
-        """The text observation the agent reads."""
-        lines = [
-            f"Location: {self.location} (map {self.map_id})  Position: x={self.x} y={self.y}  Facing: {self.facing}",
-            f"Can move: {'yes' if self.can_move else 'no'}  In battle: {'yes' if self.in_battle else 'no'}",
-        ]
-        if self.badges:
-            lines.append("Badges: " + ", ".join(self.badges))
-        if self.party:
-            lines.append(
-                "Party: " + "; ".join(f"{m.species} L{m.level} {m.hp}/{m.max_hp}HP" for m in self.party)
-            )
-        if self.inventory:
-            lines.append("Items: " + ", ".join(self.inventory))
-        if self.dialog:
-            lines.append(f'Dialog: "{self.dialog}"')
-        lines.append("Map (@ you, . walk, # wall, ? object, N npc, D door):")
-        lines.append(self.text_map)
-        return "\n".join(lines)
-
-
-@runtime_checkable
-class GameAdapter(Protocol):
-    """Decodes one game's memory. One instance per loaded ROM."""
-
-    name: ClassVar[str]
-    milestones: ClassVar[tuple[str, ...]]  # all milestone names, in story order
-
-    @classmethod
-    def identify(cls, rom: bytes) -> bool:
-        """True if this adapter handles this ROM (title / checksums in the header)."""
-        ...
-
-    def read(self, mem: Memory) -> GameState: ...
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RomError(Exception):
-    """A ROM that cannot be used; the message is one line meant for the user."""
+    """An env that cannot start (missing or wrong ROM, bad file); the message is one line for the user."""
 
 
-def rom_title(rom: bytes) -> str:
-    """Cartridge title from the Game Boy header (0x134..0x143), printable ASCII only."""
-    raw = rom[0x134:0x144]
-    return "".join(chr(b) for b in raw if 32 <= b < 127).strip()
+class EnvError(RomError):
+    """An env-level failure with a one-line message (the CLI prints it as is)."""
 
 
-def header_checksum_ok(rom: bytes) -> bool:
-    if len(rom) < 0x150:
-        return False
-    x = 0
-    for b in rom[0x134:0x14D]:
-        x = (x - b - 1) & 0xFF
-    return x == rom[0x14D]
+class ActionSpec(BaseModel):
+    """One action an env offers; the tool layer exposes it to the model as a tool."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    name: str
+    description: str
+    args: type[BaseModel] = Field(description="pydantic model of the arguments; its JSON schema is what the model sees")
+
+
+class Progress(BaseModel):
+    """Env-neutral progress signal: enough for history lines, loop detection and milestones."""
+
+    where: tuple[str | int, ...] = Field(description="hashable loop key, e.g. (map, x, y) or (url, task)")
+    label: str = Field("", description="how a person names this place, for history lines")
+    milestones: list[str] = Field(default_factory=list, description="milestones that hold now (tracker makes sticky)")
+
+    def text(self) -> str:
+        return self.label or " ".join(str(p) for p in self.where)
+
+
+Action = dict[str, Any]  # {"name": str, "arguments": dict}
+
+
+@runtime_checkable
+class Env(Protocol):
+    """What the runtime needs from an env (gymnasium.Env subclasses satisfy the gym half)."""
+
+    instructions: ClassVar[str] | str
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None,
+              ) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+    def step(self, action: Action | None) -> tuple[dict[str, Any], Any, bool, bool, dict[str, Any]]: ...
+
+    def save_state(self) -> bytes: ...
+
+    def load_state(self, data: bytes) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+    def action_tools(self) -> list[ActionSpec]: ...
+
+    def close(self) -> None: ...
+
+
+def action_spec(env: Env, name: str) -> ActionSpec:
+    for spec in env.action_tools():
+        if spec.name == name:
+            return spec
+    raise ValueError(f"unknown action {name!r}; this env offers {', '.join(s.name for s in env.action_tools())}")
+
+
+def progress_of(info: dict[str, Any]) -> Progress:
+    """`info["progress"]` as a Progress (envs may hand a plain dict)."""
+    p = info.get("progress")
+    if isinstance(p, Progress):
+        return p
+    if isinstance(p, dict):
+        return Progress.model_validate(p)
+    raise ValueError("env broke the contract: info['progress'] is missing")

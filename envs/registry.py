@@ -11,9 +11,9 @@ from typing import Any
 
 import gymnasium
 
-from envs.adapters import ADAPTERS
+from envs.gameboy.adapters import ADAPTERS
 from envs.base import RomError
-from envs.gameboy import GameBoyEnv
+from envs.gameboy.env import GameBoyEnv
 
 GYM_IDS: dict[str, str] = {
     "quest": "harness/Quest-v0",
@@ -31,7 +31,7 @@ def make_env(name: str, rom: str | Path | None = None, **kw: Any) -> GameBoyEnv:
     if rom is None:
         if name not in BUNDLED_ROMS:
             raise RomError(f"{name} needs --rom FILE (bring your own ROM)")
-        from envs.quest.build import ensure_built  # imported late: it may compile the ROM
+        from envs.gameboy.quest.build import ensure_built  # imported late: it may compile the ROM
 
         rom = ensure_built()
     return GameBoyEnv(rom, game=name, **kw)

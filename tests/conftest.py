@@ -42,6 +42,6 @@ def inspect_json(run_dir: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def quest_rom() -> Path:
-    from envs.quest.build import ensure_built
+    from envs.gameboy.quest.build import ensure_built
 
     return ensure_built()

@@ -12,9 +12,9 @@ import io
 
 import pytest
 
-from envs.adapters import adapter_class
-from envs.adapters.pokecrystal import MILESTONES, PokeCrystalAdapter
-from envs.base import MAP_LEGEND, GameAdapter, RomError
+from envs.gameboy.adapters import adapter_class
+from envs.gameboy.adapters.pokecrystal import MILESTONES, PokeCrystalAdapter
+from envs.gameboy.game import MAP_LEGEND, GameAdapter, RomError
 
 # --- where the fake cartridge keeps its tables ---
 COLL_BANK, COLL_ADDR = 0x05, 0x4100

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from envs.adapters import adapter_class
-from envs.adapters.pokered import PokeRedAdapter, PokeYellowAdapter, decode_string, decode_tiles
-from envs.base import MAP_LEGEND, GameAdapter, RomError
+from envs.gameboy.adapters import adapter_class
+from envs.gameboy.adapters.pokered import PokeRedAdapter, PokeYellowAdapter, decode_string, decode_tiles
+from envs.gameboy.game import MAP_LEGEND, GameAdapter, RomError
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import envs.adapters
-from envs.base import BUTTONS, RomError
-from envs.emulator import EmulatorHang, GameBoyEmulator, validate_rom
-from envs.gameboy import TEXT_CHARSET, GameBoyEnv, sanitize_text
+import envs.gameboy.adapters
+from envs.gameboy.game import BUTTONS, RomError
+from envs.gameboy.emulator import EmulatorHang, GameBoyEmulator, validate_rom
+from envs.gameboy.env import TEXT_CHARSET, GameBoyEnv, sanitize_text
 from envs.registry import GYM_IDS, make_env
 from tests.roms.build import build_tiny_rom, hanging_rom, random_rom, sdcc_available
 from tests.roms.tiny_adapter import TinyAdapter
@@ -173,7 +173,7 @@ def test_check_env_direct_and_through_make(tiny_rom: Path) -> None:
         env.close()
     env_id = "harness-test/Tiny-v0"
     if env_id not in gymnasium.registry:
-        gymnasium.register(env_id, entry_point="envs.gameboy:GameBoyEnv")
+        gymnasium.register(env_id, entry_point="envs.gameboy.env:GameBoyEnv")
     wrapped = gymnasium.make(env_id, rom_path=tiny_rom, game=TinyAdapter, render_mode="rgb_array")
     try:
         check_env(wrapped.unwrapped)
@@ -322,7 +322,7 @@ def test_identify_by_rom(tiny_rom: Path, monkeypatch: pytest.MonkeyPatch, tmp_pa
     with pytest.raises(RomError, match="no game adapter recognises") as ei:
         GameBoyEnv(tiny_rom)
     assert "HARNESSTEST" in _one_line(ei.value)
-    monkeypatch.setitem(envs.adapters.ADAPTERS, "tiny", "tests.roms.tiny_adapter:TinyAdapter")
+    monkeypatch.setitem(envs.gameboy.adapters.ADAPTERS, "tiny", "tests.roms.tiny_adapter:TinyAdapter")
     env = GameBoyEnv(tiny_rom)
     assert env.adapter_cls is TinyAdapter and env.game == "tiny"
     env.close()
@@ -388,13 +388,13 @@ def test_emulator_calls(tiny_rom: Path) -> None:
 
 def _quest_ready() -> bool:
     try:
-        return all(importlib.util.find_spec(m) for m in ("envs.quest.build", "envs.adapters.quest"))
+        return all(importlib.util.find_spec(m) for m in ("envs.gameboy.quest.build", "envs.gameboy.adapters.quest"))
     except ImportError:
         return False
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _quest_ready(), reason="envs.quest.build / envs.adapters.quest not written yet")
+@pytest.mark.skipif(not _quest_ready(), reason="envs.gameboy.quest.build / envs.gameboy.adapters.quest not written yet")
 def test_quest_env_through_gymnasium_make() -> None:
     env = gymnasium.make("harness/Quest-v0")
     try:

@@ -7,9 +7,9 @@ import warnings
 
 import pytest
 
-from envs.adapters.quest import QuestAdapter
-from envs.base import RomError
-from envs.quest.route import ROUTE, boot, expand, press
+from envs.gameboy.adapters.quest import QuestAdapter
+from envs.gameboy.game import RomError
+from envs.gameboy.quest.route import ROUTE, boot, expand, press
 from harness.store import RunStore
 from tests.conftest import harness_cli, inspect_json, write_replies
 

@@ -1,10 +1,15 @@
-"""The one interface every model back-end implements: `generate(messages, tools) -> ModelReply`."""
+"""The one interface every model back-end implements: `generate(messages, tools, tool_choice) -> ModelReply`."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
+
+from tools.base import REQUIRED, ToolCall, ToolChoice, ToolSpec
+
+__all__ = ["ImagePart", "Message", "Model", "ModelError", "ModelReply", "ToolCall", "ToolChoice", "ToolSpec",
+           "Usage"]
 
 
 class ImagePart(BaseModel):
@@ -14,22 +19,17 @@ class ImagePart(BaseModel):
 
 
 class Message(BaseModel):
-    role: Literal["system", "user", "assistant"]
-    content: str
+    """One chat message. An assistant message may carry the tool calls it made; a `tool` message is
+    the result of one call (`tool_call_id` answers `ToolCall.id`, `name` is the tool's name).
+    Back-ends map these to their wire format: OpenAI `role: "tool"`, Anthropic `tool_use` /
+    `tool_result` blocks, a plain user message for `local`."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
     images: list[ImagePart] = Field(default_factory=list)
-
-
-class ToolSpec(BaseModel):
-    """A function the model may call; `parameters` is a JSON schema object."""
-
-    name: str
-    description: str
-    parameters: dict[str, Any]
-
-
-class ToolCall(BaseModel):
-    name: str
-    arguments: dict[str, Any]
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str = ""
+    name: str = ""
 
 
 class Usage(BaseModel):
@@ -61,7 +61,9 @@ class Model(Protocol):
     spec: str
     vision: bool
 
-    def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
-        """One reply; must call exactly one of `tools` when it can (native tool calling or
-        grammar-constrained JSON). Raises ModelError when the service fails after retries."""
+    def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
+                 ) -> ModelReply:
+        """One reply. `tool_choice`: "required" (call exactly one of `tools`: native tool calling or
+        grammar-constrained JSON), "auto" (text or one call), "none" (free text, no call), or a tool
+        name (call that tool: structured JSON). Raises ModelError when the service fails after retries."""
         ...

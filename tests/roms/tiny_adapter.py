@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from envs.base import GameState, Memory, read_u8, read_u16le, rom_title
+from envs.gameboy.game import GameState, Memory, read_u8, read_u16le, rom_title
 
 MAGIC, FRAMES, POS_X, POS_Y, FACING, A_PRESSES, JOYPAD, START_PRESSES = (
     0xC000, 0xC001, 0xC003, 0xC004, 0xC005, 0xC006, 0xC007, 0xC008,

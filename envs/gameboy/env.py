@@ -19,9 +19,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.adapters import ADAPTERS, adapter_class
-from envs.base import BUTTONS, GameAdapter, GameState, RomError, rom_title
-from envs.emulator import DEFAULT_BOOT_FRAMES, SCREEN_SHAPE, GameBoyEmulator, adapter_path, validate_rom
+from envs.gameboy.adapters import ADAPTERS, adapter_class
+from envs.gameboy.game import BUTTONS, GameAdapter, GameState, RomError, rom_title
+from envs.gameboy.emulator import DEFAULT_BOOT_FRAMES, SCREEN_SHAPE, GameBoyEmulator, adapter_path, validate_rom
 
 # The text observation: printable ASCII and newlines, which covers GameState.to_text() and MAP_LEGEND.
 TEXT_CHARSET: str = "".join(c for c in string.printable if c not in "\t\r\x0b\x0c")

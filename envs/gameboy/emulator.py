@@ -35,7 +35,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from envs.base import BUTTONS, RomError, header_checksum_ok
+from envs.gameboy.game import BUTTONS, RomError, header_checksum_ok
 
 SCREEN_SHAPE: tuple[int, int, int] = (144, 160, 3)
 BANK_SIZE = 0x4000  # PyBoy refuses ROMs whose size is not a whole number of 16 KiB banks
@@ -215,7 +215,7 @@ class _Server:
 
 def _portable(e: BaseException) -> BaseException:
     """An exception the parent can unpickle without importing PyBoy or the adapter's modules."""
-    portable = type(e).__module__ in ("builtins", "envs.base", __name__)
+    portable = type(e).__module__ in ("builtins", "envs.base", "envs.gameboy.game", __name__)
     out = e if portable else RuntimeError(f"{type(e).__name__}: {e}")
     return out.with_traceback(None)
 
@@ -263,7 +263,7 @@ def _child_main(fd: int) -> None:
 # `if __name__ == "__main__"` guard. sys.path is handed over so the child imports what we import.
 _CHILD_CODE = (
     "import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
-    "from envs.emulator import _child_main; _child_main(int(sys.argv[1]))"
+    "from envs.gameboy.emulator import _child_main; _child_main(int(sys.argv[1]))"
 )
 
 

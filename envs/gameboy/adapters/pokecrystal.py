@@ -49,9 +49,9 @@ import hashlib
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
-from envs.adapters import pokecrystal_data as data
-from envs.adapters._textbox import BoxTiles, find_boxes
-from envs.base import (
+from envs.gameboy.adapters import pokecrystal_data as data
+from envs.gameboy.adapters._textbox import BoxTiles, find_boxes
+from envs.gameboy.game import (
     GameState,
     Memory,
     PartyMon,
@@ -445,7 +445,7 @@ class PokeCrystalAdapter:
     def _text_boxes(s: _Snapshot) -> list[str]:
         """Text of every framed box on screen (speech box, menus, yes/no), top-left first.
 
-        Frames are found by envs.adapters._textbox.find_boxes.
+        Frames are found by envs.gameboy.adapters._textbox.find_boxes.
         """
         tiles = s.tilemap()
         texts = []

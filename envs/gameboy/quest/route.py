@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from envs.base import BUTTONS
+from envs.gameboy.game import BUTTONS
 
 HOLD_FRAMES = 8
 RELEASE_FRAMES = 16

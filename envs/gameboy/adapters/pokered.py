@@ -44,10 +44,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from envs.adapters import pokered_data as data
-from envs.adapters._textbox import Box, BoxTiles
-from envs.adapters._textbox import find_boxes as _find_boxes
-from envs.base import (
+from envs.gameboy.adapters import pokered_data as data
+from envs.gameboy.adapters._textbox import Box, BoxTiles
+from envs.gameboy.adapters._textbox import find_boxes as _find_boxes
+from envs.gameboy.game import (
     GameState,
     Memory,
     PartyMon,

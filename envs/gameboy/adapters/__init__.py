@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-from envs.base import GameAdapter, RomError
+from envs.gameboy.game import GameAdapter, RomError
 
 ADAPTERS: dict[str, str] = {
-    "quest": "envs.adapters.quest:QuestAdapter",
-    "pokered": "envs.adapters.pokered:PokeRedAdapter",  # Red and Blue: one engine
-    "pokeyellow": "envs.adapters.pokered:PokeYellowAdapter",
-    "pokecrystal": "envs.adapters.pokecrystal:PokeCrystalAdapter",
+    "quest": "envs.gameboy.adapters.quest:QuestAdapter",
+    "pokered": "envs.gameboy.adapters.pokered:PokeRedAdapter",  # Red and Blue: one engine
+    "pokeyellow": "envs.gameboy.adapters.pokered:PokeYellowAdapter",
+    "pokecrystal": "envs.gameboy.adapters.pokecrystal:PokeCrystalAdapter",
 }
 
 

@@ -1,4 +1,4 @@
-"""Adapter for QUEST, the homebrew game built from envs/quest/ (C + a little asm, SDCC).
+"""Adapter for QUEST, the homebrew game built from envs/gameboy/quest/ (C + a little asm, SDCC).
 
 Every address comes from build/quest.symbols.json, which the build derives from the linker's map
 output, so a change to the game's variables never leaves the adapter reading stale addresses.
@@ -23,8 +23,8 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from envs.base import GameState, Memory, PartyMon, RomError, header_checksum_ok, read_bytes, read_u8, rom_title
-from envs.quest.assets import MILESTONES
+from envs.gameboy.game import GameState, Memory, PartyMon, RomError, header_checksum_ok, read_bytes, read_u8, rom_title
+from envs.gameboy.quest.assets import MILESTONES
 
 BUILD_DIR = Path(__file__).resolve().parents[1] / "quest" / "build"
 SYMBOLS_FILE = "quest.symbols.json"
@@ -39,7 +39,7 @@ def load_symbols(path: Path | None = None) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text())
     except FileNotFoundError:
-        raise RomError(f"{path} missing: build the game with `python -m envs.quest.build`") from None
+        raise RomError(f"{path} missing: build the game with `python -m envs.gameboy.quest.build`") from None
 
 
 class QuestAdapter:
@@ -52,7 +52,7 @@ class QuestAdapter:
         if doc["rom"]["sha1"] != hashlib.sha1(rom).hexdigest():
             raise RomError(
                 "this QUEST ROM is not the build its symbols file describes: rebuild with "
-                "`python -m envs.quest.build` and use build/quest.gb"
+                "`python -m envs.gameboy.quest.build` and use build/quest.gb"
             )
         if tuple(doc["milestones"]) != self.milestones:
             raise RomError(f"{SYMBOLS_FILE} lists milestones {doc['milestones']}; adapter expects {self.milestones}")
