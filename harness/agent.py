@@ -1,14 +1,18 @@
-"""The inner loop: observation -> prompt -> model -> action -> env -> event.
+"""The loop: observation -> prompt -> model -> tools -> env -> one committed step.
 
-    while step < target:           run()
-        check budget               -> BudgetExceeded stops cleanly (resumable)
-        messages = prompt(H, obs)  harness/prompt.py
-        action   = query(model)    harness/models/, tools/   (bounded repair, outage backoff)
-        obs      = env.step(action) envs/
-        commit(step event)         harness/store.py          (one transaction; survives kill -9)
+    while step < target:                     run()
+        honour pause / stop requests         harness/control.py
+        check budget                         -> BudgetExceeded stops cleanly (resumable)
+        messages = prompt(H, obs, recent)    harness/prompt.py, harness/context.py
+        loop (bounded):                      step()
+            reply = model(messages, tools)   harness/models/    (outage backoff; every call logged)
+            call  = parse(reply)             tools/parse.py     (bad reply -> bounded repair)
+            meta tool?   result -> model     tools/             (edits H through versions.commit)
+            action tool? env.step -> done    envs/
+        commit(step, edits, milestones)      harness/log/       (one transaction; survives kill -9)
 
-The env is reset exactly once, when the run is created (harness/runner.py); a resumed run loads
-a savestate instead. Early exits are exceptions, not flags.
+The env is reset exactly once, when the run is created (harness/run.py); a resumed run loads a
+savestate instead. Early exits are exceptions, not flags.
 """
 
 from __future__ import annotations
@@ -19,19 +23,31 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from envs.base import Env, progress_of
+from harness.budget import Budget, BudgetExceeded
 from harness.config import RunConfig
+from harness.context import turn_line, window
+from harness.control import Control, StopRequested
 from harness.display import Display
-from harness.events import FormatFailure, ModelErrorEvent, RunStopped, Savestate, Step
+from harness.log.events import (
+    BaseEvent,
+    FormatFailure,
+    ModelCall,
+    ModelErrorEvent,
+    RunStopped,
+    Savestate,
+    Step,
+    ToolCallRecord,
+)
+from harness.log.store import RunStore, Transaction
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
-from harness.prompt import Turn, build_messages, frame_png
-from harness.state import HarnessState
-from harness.store import RunStore
-from tools import ACTION_TOOLS, FormatError, PressButtons, parse_action
-
-
-class BudgetExceeded(Exception):
-    pass
+from harness.prompt import build_messages, frame_png, instruction, system_text
+from harness.state import HarnessEditError, HarnessState
+from harness.state.versions import Versions
+from tools import REQUIRED, Tool, ToolError, ToolResult, load_tool
+from tools.actions import action_tools
+from tools.parse import FormatError, ParsedCall, parse_call
 
 
 class RunFailed(Exception):
@@ -39,46 +55,55 @@ class RunFailed(Exception):
 
 
 @dataclass
-class Totals:
-    presses: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
+class StepWork:
+    """What one step has done so far: its model calls, meta-tool calls, repairs, the env step."""
+
+    usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
-    format_failures: int = 0
-    # the largest recent call, the estimate of the next one (prompts grow with history)
-    next_call_tokens: int = 0
-    next_call_cost: float = 0.0
+    model_calls: int = 0
+    repairs: int = 0
+    calls: list[ToolCallRecord] = field(default_factory=list)
+    last_text: str = ""  # the last reply, for a format failure's record
+    stepped: tuple[dict[str, Any] | None, dict[str, Any], dict[str, Any]] | None = None  # action, obs, info
 
 
 @dataclass
 class Agent:
     cfg: RunConfig
-    env: Any  # envs.gameboy.GameBoyEnv (gymnasium API)
+    env: Env
     model: Model
     store: RunStore
-    harness: HarnessState
-    harness_version: int
+    versions: Versions
+    budget: Budget
     step_id: int  # the next step to run
     obs: dict[str, Any]
     info: dict[str, Any]
-    totals: Totals = field(default_factory=Totals)
     tracker: MilestoneTracker = field(default_factory=MilestoneTracker)
-    history: deque[Turn] = field(default_factory=deque)
+    recent: deque[Step] = field(default_factory=deque)
     display: Display | None = None
-    step_usage: Usage = field(default_factory=Usage)  # calls made for the step in progress
-    step_cost: float = 0.0
+    outbox: list[tuple[list[BaseEvent], list[bytes]]] = field(default_factory=list)  # edits made in this step
+    calls_ok: int = 0  # successful model calls in this process
 
     def __post_init__(self) -> None:
-        self.history = deque(self.history, maxlen=self.cfg.history)  # the model's context window
+        self.recent = deque(self.recent, maxlen=self.cfg.history + self.cfg.history_chunk)
+        self.actions: dict[str, Tool] = {t.name: t for t in action_tools(self.env.action_tools())}
+        self.control = Control(self.store, self.say)
+        self.versions.sink = lambda events, blobs: self.outbox.append((events, blobs))
+        self.work = StepWork()
+        self._system: tuple[int, str] = (-1, "")
+        self._meta: dict[str, Tool] = {}
 
     def run(self, until_step: int) -> str:
         reason, message = "steps_done", ""
         try:
             while self.step_id < until_step:
-                self.check_budget()
+                self.control.check(self.step_id)
+                self.budget.check()
                 self.step()
         except BudgetExceeded as e:
             reason, message = "budget", str(e)
+        except StopRequested as e:
+            reason, message = "stopped", str(e)
         except KeyboardInterrupt:
             reason, message = "interrupted", "stopped by the user"
         except RunFailed as e:
@@ -87,115 +112,204 @@ class Agent:
         return reason if not message else f"{reason}: {message}"
 
     def step(self) -> None:
-        frame = self.obs["frame"] if self.model.vision else None
-        messages = build_messages(self.harness, self.step_id, self.obs["text"], list(self.history), frame)
-        reply, action, repairs, error = self.query(messages)
-        obs, _, _, _, info = self.env.step(action.buttons if action else [])
-        self.commit(messages, reply, action, repairs, error, info)
-        self.obs, self.info = obs, info
+        t0, self.work, version = time.monotonic(), StepWork(), self.versions.version
+        lines = [turn_line(e) for e in window(self.recent, self.step_id, self.cfg.history, self.cfg.history_chunk)]
+        frame = self.obs.get("frame") if self.model.vision else None
+        messages = build_messages(self.system(), self.step_id, self.obs["text"], lines, list(self.actions), frame)
+        chosen, error, prompt_ref = self.choose(messages)
+        if self.work.stepped is None:  # no usable action: time passes all the same
+            self.act(None)
+        self.commit(messages, chosen, error, prompt_ref, version, time.monotonic() - t0)
 
-    def query(self, messages: list[Message]) -> tuple[ModelReply, PressButtons | None, int, str]:
-        """Ask until a usable action or `max_repairs` re-asks; back off while the model is down."""
-        backoff, error, convo, reply = min(1.0, self.cfg.max_backoff_s), "", list(messages), ModelReply()
-        attempt = 0
-        for attempt in range(self.cfg.max_repairs + 1):
-            if attempt and self.over_budget():
-                attempt -= 1  # no repair that would pass the cap: this step ends as a format failure
-                break
-            while True:
-                try:
-                    reply = self.model.generate(convo, ACTION_TOOLS)
-                    break
-                except ModelError as e:
-                    self.store.append(ModelErrorEvent(step=self.step_id, message=str(e)[:500],
-                                                      retryable=e.retryable, backoff_s=backoff))
-                    if not e.retryable:
-                        raise RunFailed(f"model error: {e}") from None
-                    self.say(f"model unavailable ({str(e)[:80]}); retrying in {backoff:.0f}s")
-                    time.sleep(backoff)
-                    backoff = min(backoff * 2, self.cfg.max_backoff_s)
-            self.account(reply)
+    def choose(self, messages: list[Message]) -> tuple[ParsedCall | None, str, str]:
+        """The bounded inner loop: meta-tool results go back to the model; the first action call ends it."""
+        convo, error, prompt_ref = list(messages), "", ""
+        tools = {**self.meta_tools(), **self.actions}
+        while True:
+            offer = tools if len(self.work.calls) < self.cfg.max_meta_calls else self.actions
+            if self.work.model_calls and self.budget.over():
+                return None, f"stopped asking: {self.budget.over()}", prompt_ref
+            reply, prompt_ref = self.call(convo, offer, "repair" if error else "act")
+            self.work.last_text = reply.text[:500]
             try:
-                return reply, parse_action(reply.tool_calls, reply.text), attempt, ""
+                parsed = parse_call(reply.tool_calls, reply.text, offer)
             except FormatError as e:
                 error = str(e)
-                convo = messages + [Message(role="assistant", content=reply.text[:500] or "(empty)"),
-                                    Message(role="user", content=f"Invalid reply: {error}. Call press_buttons.")]
-        return reply, None, attempt, error  # attempt = repairs made
+                if self.work.repairs >= self.cfg.max_repairs:
+                    return None, error, prompt_ref
+                self.work.repairs += 1
+                convo += [Message(role="assistant", content=reply.text[:500] or "(empty)"),
+                          Message(role="user", content=f"Invalid reply: {error}. {instruction(list(self.actions))}")]
+                continue
+            error = ""
+            if parsed.tool.kind == "action":
+                parsed.tool.run(self.context, parsed.args)
+                return parsed, "", prompt_ref
+            result = self.run_meta(parsed)
+            convo += [Message(role="assistant", tool_calls=[parsed.call]),
+                      Message(role="tool", content=result.content, tool_call_id=parsed.call.id, name=parsed.call.name)]
 
-    def account(self, reply: ModelReply) -> None:
-        """Add a call to the run totals and to this step's usage (repairs included)."""
-        t, u = self.totals, reply.usage
-        t.tokens_in += u.input_tokens
-        t.tokens_out += u.output_tokens
-        t.cost_usd += reply.cost_usd
-        # estimate with a 25% margin, decaying slowly so one outlier does not stop a run forever
-        t.next_call_tokens = max(int(t.next_call_tokens * 0.95), int((u.input_tokens + u.output_tokens) * 1.25))
-        t.next_call_cost = max(t.next_call_cost * 0.95, reply.cost_usd * 1.25)
-        s = self.step_usage
-        s.input_tokens += u.input_tokens
-        s.output_tokens += u.output_tokens
-        s.cached_input_tokens += u.cached_input_tokens
-        self.step_cost += reply.cost_usd
+    def run_meta(self, parsed: ParsedCall) -> ToolResult:
+        try:
+            result = parsed.tool.run(self.context, parsed.args)
+        except ToolError as e:
+            result = ToolResult(ok=False, content=f"error: {e}")
+        self.work.calls.append(ToolCallRecord(name=parsed.call.name, arguments=parsed.args.model_dump(mode="json"),
+                                              kind="meta", ok=result.ok, result=result.content[:300]))
+        return result
 
-    def over_budget(self) -> str:
-        """Why the next model call could pass a cap ('' when it cannot)."""
-        t, c = self.totals, self.cfg
-        if c.budget_usd is not None and t.cost_usd + t.next_call_cost > c.budget_usd:
-            return f"${t.cost_usd:.4f} spent; the next call could pass --budget-usd {c.budget_usd}"
-        if c.max_tokens is not None and t.tokens_in + t.tokens_out + t.next_call_tokens > c.max_tokens:
-            return f"{t.tokens_in + t.tokens_out} tokens used; the next call could pass --max-tokens {c.max_tokens}"
-        return ""
-
-    def check_budget(self) -> None:
-        if reason := self.over_budget():
-            raise BudgetExceeded(reason)
-
-    def commit(self, messages: list[Message], reply: ModelReply, action: PressButtons | None, repairs: int,
-               error: str, info: dict[str, Any]) -> None:
-        """Write the step (and its milestones, failure, savestate) in one transaction."""
-        t = self.totals
-        u, cost = self.step_usage, self.step_cost
-        self.step_usage, self.step_cost = Usage(), 0.0
-        buttons = action.buttons if action else []
-        t.presses += len(buttons)
-        t.format_failures += action is None
-        new = self.tracker.update(info.get("milestones", []), step=self.step_id, button_presses=t.presses,
-                                  tokens=t.tokens_in + t.tokens_out, cost_usd=t.cost_usd)
-        seen = self.info["state"]
+    def call(self, messages: list[Message], offer: dict[str, Tool], purpose: str) -> tuple[ModelReply, str]:
+        """One model call, logged at once; backs off while the model is down."""
+        backoff, repeats, last = min(1.0, self.cfg.max_backoff_s), 0, ""
+        specs = [t.spec() for t in offer.values()]
+        while True:
+            try:
+                reply = self.model.generate(messages, specs, REQUIRED)
+                break
+            except ModelError as e:
+                text = str(e)[:500]
+                self.store.append(ModelErrorEvent(step=self.step_id, message=text, retryable=e.retryable,
+                                                  backoff_s=backoff, purpose=purpose))
+                if not e.retryable:
+                    raise RunFailed(f"model error: {e}") from None
+                repeats, last = (repeats + 1 if text == last else 1), text
+                if self.calls_ok == 0 and repeats >= self.cfg.first_call_attempts:
+                    raise RunFailed(f"the first model call failed {repeats} times the same way, which looks like a "
+                                    f"configuration error (check --model and its server): {text[:300]}") from None
+                self.say(f"model unavailable ({text[:80]}); retrying in {backoff:.0f}s")
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.cfg.max_backoff_s)
+        self.calls_ok += 1
+        self.budget.charge(reply)
+        w, u = self.work, reply.usage
+        w.model_calls += 1
+        w.usage.input_tokens += u.input_tokens
+        w.usage.output_tokens += u.output_tokens
+        w.usage.cached_input_tokens += u.cached_input_tokens
+        w.cost_usd += reply.cost_usd
+        notes = list(getattr(reply, "notes", []))
         with self.store.commit() as tx:
-            prompt = [{"role": m.role, "content_ref": tx.blob(m.content)} for m in messages]
+            prompt_ref = store_prompt(tx, messages)
+            tx.event(ModelCall(
+                step=self.step_id, purpose=purpose, model=reply.model or self.model.spec, tokens_in=u.input_tokens,
+                tokens_out=u.output_tokens, tokens_cached=u.cached_input_tokens, cost_usd=reply.cost_usd,
+                latency_s=reply.latency_s, prompt_ref=prompt_ref, notes=notes,
+                reply={"text": reply.text[:4000], "tool_calls": [c.model_dump() for c in reply.tool_calls]},
+                totals=self.budget.totals.model_copy(),
+            ))
+        for note in notes:
+            self.say(note)
+        return reply, prompt_ref
+
+    def act(self, action: dict[str, Any] | None) -> ToolResult:
+        """Step the env (ToolContext.act): the one place the main loop advances it."""
+        if self.work.stepped is not None:
+            raise ToolError("this step has already acted")
+        obs, _, _, _, info = self.env.step(action)
+        self.work.stepped = (action, obs, info)
+        return ToolResult(content=f"now at {progress_of(info).text()}")
+
+    def commit(self, messages: list[Message], chosen: ParsedCall | None, error: str, prompt_ref: str,
+               version: int, latency_s: float) -> None:
+        """Write the step, the harness edits made during it, milestones, a failure, a savestate: one transaction."""
+        assert self.work.stepped is not None
+        action, obs, info = self.work.stepped
+        before, after = progress_of(self.info), progress_of(info)
+        cost = int(info.get("action_cost", 0))
+        self.budget.charge_step(cost, chosen is None)
+        t, w = self.budget.totals, self.work
+        new = self.tracker.update(after.milestones, step=self.step_id, presses=t.presses, tokens=t.tokens,
+                                  cost_usd=t.cost_usd)
+        with self.store.commit() as tx:
+            for events, blobs in self.outbox:
+                for blob in blobs:
+                    tx.blob(blob)
+                for ev in events:
+                    tx.event(ev)
+            frame = self.obs.get("frame")
             event = Step(
-                step=self.step_id, obs_ref=tx.blob(self.obs["text"]),
-                frame_ref=tx.blob(frame_png(self.obs["frame"], 1), compress=False) if self.cfg.store_frames else None,
-                prompt_ref=tx.blob(_json(prompt)),
-                response={"text": reply.text[:4000], "tool_calls": [c.model_dump() for c in reply.tool_calls]},
-                buttons=buttons, reasoning=action.reasoning[:500] if action else "", presses=len(buttons),
-                total_presses=t.presses, tokens_in=u.input_tokens, tokens_out=u.output_tokens,
-                tokens_cached=u.cached_input_tokens, cost_usd=cost,
-                total_tokens_in=t.tokens_in, total_tokens_out=t.tokens_out, total_cost_usd=t.cost_usd,
-                harness_version=self.harness_version, format_failure=action is None, repairs=repairs,
-                latency_s=reply.latency_s, location=seen.location, position=(seen.x, seen.y),
-                new_milestones=[m.name for m in new], frame_count=info.get("frame_count", 0),
+                step=self.step_id, action=action, reasoning=chosen.reasoning[:500] if chosen else "", action_cost=cost,
+                calls=w.calls, where_before=list(before.where), label_before=before.text(), where=list(after.where),
+                label=after.text(), obs_ref=tx.blob(self.obs["text"]),
+                frame_ref=tx.blob(frame_png(frame, 1), compress=False)
+                if self.cfg.store_frames and frame is not None else None,
+                prompt_ref=prompt_ref, harness_version=version, format_failure=chosen is None, repairs=w.repairs,
+                model_calls=w.model_calls, latency_s=latency_s, tokens_in=w.usage.input_tokens,
+                tokens_out=w.usage.output_tokens, tokens_cached=w.usage.cached_input_tokens, cost_usd=w.cost_usd,
+                totals=t.model_copy(), new_milestones=[m.name for m in new],
             )
             tx.event(event)
             for m in new:
                 tx.event(m)
-            if action is None:
-                tx.event(FormatFailure(step=self.step_id, attempts=repairs + 1, error=error, text=reply.text[:500]))
+            if chosen is None:
+                tx.event(FormatFailure(step=self.step_id, attempts=w.repairs + 1, error=error, text=w.last_text))
             if (self.step_id + 1) % self.cfg.savestate_every == 0:
                 tx.event(Savestate(step=self.step_id, ref=tx.blob(self.env.save_state())))
-        now = info["state"]
-        self.history.append(Turn(self.step_id, seen.location, (seen.x, seen.y), buttons, event.reasoning,
-                                 (now.location, (now.x, now.y))))
+        self.outbox.clear()
+        self.recent.append(event)
+        self.obs, self.info = obs, info
         if self.display:
-            self.display.on_step(event, new, self.totals)
+            self.display.on_step(event, new, t)
         self.step_id += 1
+
+    # --- the harness as the model sees it -------------------------------------------------------
+    def system(self) -> str:
+        """The stable prefix; rebuilt only when the harness version changes."""
+        if self._system[0] != self.versions.version:
+            instructions = getattr(self.env, "instructions", "")
+            self._system = (self.versions.version, system_text(self.versions.current, instructions))
+        return self._system[1]
+
+    def meta_tools(self) -> dict[str, Tool]:
+        names = self.versions.current.tools
+        if set(names) != set(self._meta):
+            self._meta = {name: load_tool(name) for name in names}
+        return self._meta
+
+    @property
+    def context(self) -> AgentContext:
+        return AgentContext(self)
 
     def say(self, text: str) -> None:
         if self.display:
             self.display.message(text)
 
 
-def _json(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"))
+class AgentContext:
+    """The runtime as the main loop's tools see it (tools.base.ToolContext)."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+
+    @property
+    def step(self) -> int:
+        return self.agent.step_id
+
+    def act(self, action: dict[str, Any]) -> ToolResult:
+        return self.agent.act(action)
+
+    def harness_doc(self) -> dict[str, Any]:
+        return self.agent.versions.current.doc()
+
+    def commit_harness(self, doc: dict[str, Any], reason: str) -> int:
+        versions = self.agent.versions
+        try:
+            versions.commit(HarnessState.parse(doc), reason=reason, trigger="agent", step=self.agent.step_id)
+        except HarnessEditError as e:
+            raise ToolError(str(e)) from None
+        return versions.version
+
+
+def store_prompt(tx: Transaction, messages: list[Message]) -> str:
+    """The prompt as a blob: a JSON list of messages whose contents are blobs (stored once each)."""
+    parts = []
+    for m in messages:
+        part: dict[str, Any] = {"role": m.role, "content_ref": tx.blob(m.content)}
+        if m.images:
+            part["image_refs"] = [tx.blob(img.png_b64) for img in m.images]
+        if m.tool_calls:
+            part["tool_calls"] = [c.model_dump() for c in m.tool_calls]
+        if m.tool_call_id:
+            part["tool_call_id"] = m.tool_call_id
+        parts.append(part)
+    return tx.blob(json.dumps(parts, separators=(",", ":")))

@@ -10,16 +10,21 @@ from pathlib import Path
 from typing import Any
 
 DESCRIPTION = """\
-Reset-free agent runtime: a model plays a Game Boy game in one continuous run while every step,
-harness version, milestone and savestate goes to an append-only run store you can resume,
-inspect and replay.
+Reset-free agent runtime: a model plays a game (or a web-form task stream) in one continuous run
+while every step, model call, harness version, milestone and savestate goes to an append-only run
+store you can resume, inspect and replay.
 
 examples:
   harness run --env quest --model local --steps 200            # offline demo on the in-repo game
   harness run --env pokered --rom Red.gb --model anthropic:claude-sonnet-4-5 --budget-usd 5
   harness resume runs/quest-20261122-101500 --steps 400        # continue a stopped or killed run
   harness inspect runs/quest-20261122-101500 --json
+  harness run --env form --harness continual --model local    # a non-Game-Boy env; agent edits its notes
+  harness control runs/quest-20261122-101500 pause             # pause / resume / stop a live run
   harness probe --env quest --press START,A,DOWN --json        # what the agent would see
+
+harness presets (--harness): minimal (H_min: no meta-tools), continual (+ editable notes block and
+edit_prompt_block); files in harness/state/presets/.
 
 model specs:
   local                       SmolLM2-135M-Instruct offline via llama.cpp (weak but free)
@@ -47,21 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="start a new run", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    run.add_argument("--env", default="quest", help="quest (built in), pokered, pokeyellow, pokecrystal")
+    run.add_argument("--env", default="quest", help="quest and form (built in), pokered, pokeyellow, pokecrystal")
     run.add_argument("--rom", help="your ROM file (required for the Pokemon games)")
-    run.add_argument("--harness", default="minimal", help="starting harness preset")
+    run.add_argument("--harness", default="minimal", help="starting harness preset: minimal, continual")
     run.add_argument("--run-dir", type=Path, help="where the run store goes (default runs/<env>-<time>)")
     run.add_argument("--seed", type=int, default=0, help="seed for the single env.reset()")
-    run.add_argument("--frames-per-step", type=int, default=120, help="emulator frames per step")
+    run.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
     run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
-    run.add_argument("--history", type=int, default=6, help="recent steps kept in the model's context")
+    run.add_argument("--history", type=int, default=6, help="fewest recent steps kept in the model's context")
+    run.add_argument("--max-meta-calls", type=int, default=4, help="meta-tool calls allowed per step before acting")
     _add_run_options(run, resume=False)
 
     res = sub.add_parser("resume", help="continue a run from its last committed step")
     res.add_argument("run_dir", type=Path)
     _add_run_options(res, resume=True)
 
-    ins = sub.add_parser("inspect", help="summarise a run (steps, presses, milestones, tokens, $)")
+    ctl = sub.add_parser("control", help="pause, resume or stop a live run (honoured at its next step boundary)")
+    ctl.add_argument("run_dir", type=Path)
+    ctl.add_argument("action", choices=["pause", "resume", "stop"])
+
+    ins = sub.add_parser("inspect", help="summarise a run (steps, presses, milestones, tokens, $, latency, cache)")
     ins.add_argument("run_dir", type=Path)
     ins.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -70,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--rom", help="your ROM file (Pokemon games)")
     probe.add_argument("--state", type=Path, help="start from a savestate file written by --save-state")
     probe.add_argument("--press", default="", help="comma-separated buttons, one step each, e.g. START,A,UP")
-    probe.add_argument("--frames-per-step", type=int, default=120)
+    probe.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
     probe.add_argument("--save-state", type=Path, help="write the savestate after the presses here")
     probe.add_argument("--screenshot", type=Path, help="write the final frame as PNG here")
     probe.add_argument("--json", action="store_true", help="print the raw fields as JSON")
@@ -80,12 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.config import RunConfig
     from harness.display import make_display
-    from harness.runner import default_run_dir, start_run
+    from harness.run import default_run_dir, start_run
 
     cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
                     seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
-                    history=args.history, budget_usd=getattr(args, "budget_usd", None),
-                    max_tokens=getattr(args, "max_tokens", None), prices=getattr(args, "prices", None))
+                    history=args.history, max_meta_calls=args.max_meta_calls,
+                    budget_usd=getattr(args, "budget_usd", None), max_tokens=getattr(args, "max_tokens", None),
+                    prices=getattr(args, "prices", None))
     run_dir = args.run_dir or default_run_dir(cfg)
     display = make_display(args.quiet)
     agent = start_run(cfg, run_dir, display)
@@ -94,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from harness.display import make_display
-    from harness.runner import resume_run
+    from harness.run import resume_run
 
     overrides = {k: getattr(args, k, None) for k in ("budget_usd", "max_tokens", "prices", "model")}
     agent = resume_run(args.run_dir, overrides, make_display(args.quiet))
@@ -117,8 +128,16 @@ def _drive(agent: Any, target: int, run_dir: Path) -> int:
     return 0 if outcome.startswith(("steps_done", "budget", "interrupted")) else 1
 
 
+def cmd_control(args: argparse.Namespace) -> int:
+    from harness.control import request
+
+    request(args.run_dir, args.action)
+    print(f"{args.action} requested; the run honours it at its next step boundary", file=sys.stderr)
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from harness.runner import summarize
+    from harness.run import summarize
 
     summary = summarize(args.run_dir)
     if args.json:
@@ -130,10 +149,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     console = Console()
     console.print(f"[bold]{summary['run_dir']}[/]  env {summary['env']}  model {summary['model']}  "
                   f"status {summary['status']}")
+    lat = summary["step_latency_s"]
     console.print(f"steps {summary['steps']}  presses {summary['button_presses']}"
-                  f"  harness v{summary['harness_version']}"
+                  f"  harness v{summary['harness_version']} ({summary['harness']})"
                   f"  tokens {summary['tokens_in']}+{summary['tokens_out']}  ${summary['cost_usd']:.4f}"
                   f"  format failures {summary['format_failures']}  model errors {summary['model_errors']}")
+    calls = ", ".join(f"{k} {v}" for k, v in summary["model_calls"].items()) or "none"
+    console.print(f"model calls: {calls}  prompt cache {summary['prompt_cache_ratio']:.0%}"
+                  f"  step latency median {lat['median']}s p95 {lat['p95']}s")
     table = Table("milestone", "step", "presses", "tokens", "$")
     for m in summary["milestones"]:
         table.add_row(m["name"], str(m["step"]), str(m["button_presses"]), str(m["tokens"]), f"{m['cost_usd']:.4f}")
@@ -145,14 +168,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from envs.registry import make_env
 
     presses = [p.strip().upper() for p in args.press.split(",") if p.strip()]
-    env = make_env(args.env, rom=args.rom, frames_per_step=args.frames_per_step)
+    options = {"frames_per_step": args.frames_per_step} if args.frames_per_step else {}
+    env = make_env(args.env, rom=args.rom, **options)
     try:
         obs, info = env.reset(seed=0)
         if args.state:
             env.load_state(args.state.read_bytes())
-            obs, _, _, _, info = env.step([])
+            obs, _, _, _, info = env.step(None)
         for button in presses:
-            obs, _, _, _, info = env.step([button])
+            obs, _, _, _, info = env.step({"name": "press_buttons", "arguments": {"buttons": [button]}})
         if args.save_state:
             args.save_state.write_bytes(env.save_state())
         if args.screenshot:
@@ -161,22 +185,25 @@ def cmd_probe(args: argparse.Namespace) -> int:
             args.screenshot.write_bytes(frame_png(obs["frame"], 2))
     finally:
         env.close()
-    state = info["state"]
+    game = info.get("game")
+    milestones = info["progress"].milestones
     if args.json:
-        print(json.dumps({"text": obs["text"], "state": state.model_dump(mode="json"), "presses": len(presses),
+        print(json.dumps({"text": obs["text"], "state": game.model_dump(mode="json") if game is not None else None,
+                          "progress": info["progress"].model_dump(mode="json"), "presses": len(presses),
                           "frame_count": info.get("frame_count")}, indent=2))
     else:
         print(obs["text"])
-        print(f"Milestones holding now (not shown to the agent): {', '.join(state.milestones) or 'none'}")
+        print(f"Milestones holding now (not shown to the agent): {', '.join(milestones) or 'none'}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from envs.base import RomError
-    from harness.store import StoreError
+    from harness.log.store import StoreError
 
-    handlers = {"run": cmd_run, "resume": cmd_resume, "inspect": cmd_inspect, "probe": cmd_probe}
+    handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "inspect": cmd_inspect,
+                "probe": cmd_probe}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:

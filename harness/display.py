@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from harness.events import Milestone, Step
-
-if TYPE_CHECKING:
-    from harness.agent import Totals
+from harness.log.events import Milestone, Step, Totals
 
 
 class Display(Protocol):
@@ -24,8 +21,8 @@ class Display(Protocol):
 
 def _summary(event: Step, totals: Totals, milestones: int) -> str:
     return (
-        f"presses {totals.presses}  milestones {milestones}  tokens {totals.tokens_in + totals.tokens_out:,}"
-        f"  ${totals.cost_usd:.4f}  fmt-fail {totals.format_failures}  @ {event.location} {tuple(event.position)}"
+        f"presses {totals.presses}  milestones {milestones}  tokens {totals.tokens:,}"
+        f"  ${totals.cost_usd:.4f}  fmt-fail {totals.format_failures}  H v{event.harness_version}  @ {event.label}"
     )
 
 
@@ -43,7 +40,7 @@ class PlainDisplay:
     def on_step(self, event: Step, new: list[Milestone], totals: Totals) -> None:
         self.milestones += len(new)
         for m in new:
-            print(f"  milestone {m.name!r} at step {m.step}, {m.button_presses} presses", file=self.stream)
+            print(f"  milestone {m.name!r} at step {m.step}, {m.presses} presses", file=self.stream)
         done = event.step + 1
         if done % self.every == 0 or done == self.target:
             rate = (done - self.first) / max(time.monotonic() - self.t0, 1e-9)
@@ -78,7 +75,7 @@ class RichDisplay:
         self.milestones += len(new)
         for m in new:
             self.progress.console.print(
-                f"[green]milestone[/] {m.name} at step {m.step}, {m.button_presses} presses, ${m.cost_usd:.4f}")
+                f"[green]milestone[/] {m.name} at step {m.step}, {m.presses} presses, ${m.cost_usd:.4f}")
         self.progress.update(self.task, completed=event.step + 1, info=_summary(event, totals, self.milestones))
 
     def message(self, text: str) -> None:

@@ -1,15 +1,17 @@
-"""Turns (harness state, observation, recent trajectory) into chat messages.
+"""Turns (harness state, observation, recent steps) into chat messages.
 
-The system message depends only on the harness version, so it is a stable prefix that provider
-prompt caches (and llama.cpp's KV cache) reuse across steps; everything that changes per step is in
-the final user message.
+Two parts, in this order:
+- a stable prefix, the system message: the prompt blocks, the env's instructions, the sub-agent
+  roster. It changes only when the harness version changes, so provider prompt caches and
+  llama.cpp's KV cache keep it (the back-ends send the tool list with it);
+- a per-step tail, one user message: recent steps (appended in chunks, see context.py), the
+  observation, and an instruction generated from the env's action tools.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -18,32 +20,25 @@ from harness.models.base import ImagePart, Message
 from harness.state import HarnessState
 
 
-@dataclass
-class Turn:
-    """One past step as the model is reminded of it."""
-
-    step: int
-    location: str
-    position: tuple[int, int]
-    buttons: list[str]
-    reasoning: str
-    after: tuple[str, tuple[int, int]]  # where the step left the player: the cheapest loop signal
-
-    def line(self) -> str:
-        pressed = ",".join(self.buttons) if self.buttons else "(no valid action)"
-        why = f" - {self.reasoning[:80]}" if self.reasoning else ""
-        stayed = self.after == (self.location, self.position)
-        moved = "did not move" if stayed else f"-> {self.after[0]} {self.after[1]}"
-        return f"step {self.step} at {self.location} {self.position}: pressed {pressed} ({moved}){why}"
+def system_text(harness: HarnessState, env_instructions: str) -> str:
+    parts = []
+    for i, block in enumerate(harness.blocks):
+        value = block.value.strip() or ("(empty)" if not block.read_only and harness.tools else "")
+        if not value:
+            continue
+        parts.append(value if i == 0 else f"## {block.label.replace('_', ' ').capitalize()}\n{value}")
+    if env_instructions.strip():
+        parts.append(f"## Reading the observation\n{env_instructions.strip()}")
+    if harness.subagents:
+        roster = "\n".join(f"- {s.name}: {s.instructions.splitlines()[0][:120]}" for s in harness.subagents.values())
+        parts.append(f"## Sub-agents you can call\n{roster}")
+    return "\n\n".join(parts)
 
 
-def system_message(harness: HarnessState) -> Message:
-    parts = [harness.system_prompt.strip()]
-    if harness.skills:
-        parts.append("Skills:\n" + "\n".join(f"- {s.name}: {s.description}" for s in harness.skills.values()))
-    if harness.memory:
-        parts.append("Memory:\n" + "\n".join(f"- {m.key}: {m.text}" for m in harness.memory.values()))
-    return Message(role="system", content="\n\n".join(parts))
+def instruction(action_names: list[str]) -> str:
+    if len(action_names) == 1:
+        return f"Act now: call {action_names[0]}."
+    return f"Act now: call one of {', '.join(action_names)}."
 
 
 def frame_png(frame: np.ndarray, scale: int = 2) -> bytes:
@@ -55,10 +50,10 @@ def frame_png(frame: np.ndarray, scale: int = 2) -> bytes:
     return buf.getvalue()
 
 
-def build_messages(harness: HarnessState, step: int, obs_text: str, history: list[Turn],
+def build_messages(system: str, step: int, obs_text: str, lines: list[str], action_names: list[str],
                    frame: np.ndarray | None = None) -> list[Message]:
     """`frame` is given only to vision back-ends (upscaled 2x)."""
-    recent = "\n".join(t.line() for t in history) or "(none yet)"
-    user = f"Recent steps:\n{recent}\n\nNow (step {step}):\n{obs_text}\n\nCall press_buttons."
+    recent = "\n".join(lines) or "(none yet)"
+    user = f"Recent steps:\n{recent}\n\nNow (step {step}):\n{obs_text}\n\n{instruction(action_names)}"
     images = [ImagePart(png_b64=base64.b64encode(frame_png(frame)).decode())] if frame is not None else []
-    return [system_message(harness), Message(role="user", content=user, images=images)]
+    return [Message(role="system", content=system), Message(role="user", content=user, images=images)]

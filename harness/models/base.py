@@ -45,14 +45,21 @@ class ModelReply(BaseModel):
     cost_usd: float = 0.0
     model: str = ""
     latency_s: float = 0.0
+    # one-time messages for the user (e.g. "continuing text-only"): the runtime shows and logs them once
+    notes: list[str] = Field(default_factory=list)
 
 
 class ModelError(Exception):
-    """The back-end could not produce a reply after its own retries (outage, auth, bad request)."""
+    """The back-end could not produce a reply after its own retries (outage, auth, bad request).
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    The message never carries a key, and the same failure gives the same message on every call (no
+    request ids, timestamps or addresses), so the runtime can tell "the first call keeps failing the
+    same way" apart from a string of different failures. `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.status = status
 
 
 class Model(Protocol):

@@ -1,30 +1,54 @@
 """The offline default back-end: SmolLM2-135M-Instruct (or any chat GGUF) run by llama.cpp.
 
-Every reply is grammar-constrained to `{"tool": <name>, "arguments": {...}}` with that tool's schema,
-so it always parses; a 135M model often picks poorly, and the runtime tolerates that. The system
-prompt plus the tool list form a stable prompt prefix, which llama.cpp keeps in its KV cache between
-calls, so a step only pays for the new tail of the prompt.
+tool_choice (see harness/models/_tooljson.py for the JSON shapes):
+- "required" / a tool name: the reply is grammar-constrained to `{"tool": <name>, "arguments": {...}}`
+  with that tool's schema, so it always parses; a 135M model often picks poorly, and the runtime
+  tolerates that;
+- "auto": the grammar also allows `{"tool": "none", "arguments": {"text": "..."}}`, returned as text
+  with no tool call;
+- "none": no grammar, free text up to `max_text_tokens`.
+Tool calls in the conversation are rendered as their JSON, tool results as user turns
+"Result of <name>: <content>"; returned calls get ids "call_<n>".
+
+KV cache: the system prompt plus the tool list form a stable prefix, and a conversation that only
+appends messages renders to a token sequence that extends the previous call's prompt *and* its
+reply (an assistant turn that is the model's own JSON text is rendered byte for byte), so llama.cpp
+only evaluates the new tail. Per-call instructions (the "auto"/"none" hint) go after the conversation.
 """
 
 from __future__ import annotations
 
 import atexit
 import importlib.util
+import itertools
 import json
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.models._tooljson import parse_tool_json, tool_union_schema, tools_prompt
+from harness.models._tooljson import (
+    as_text_messages,
+    choice_hint,
+    parse_reply,
+    resolve_tool_choice,
+    tool_union_schema,
+    tools_prompt,
+)
 from harness.models.base import Message, ModelError, ModelReply, ToolSpec, Usage
 from harness.models.pricing import PriceTable
+from tools.base import AUTO, NONE, REQUIRED, ToolChoice
 
 if TYPE_CHECKING:
     from llama_cpp import Llama, LlamaGrammar
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _INSTALL_LLAMA = "llama-cpp-python is not installed: pip install 'continual-harness[local]'"
+
+# string arguments are capped by field name first (a short "reasoning" keeps replies fast), then by
+# max_string_chars; with max_tokens=200 a capped reply still closes
+DEFAULT_FIELD_CHARS: dict[str, int] = {"reasoning": 40}
 
 # One loaded model per (path, n_ctx, n_threads) per process: loading is cheap (0.2 s) but each
 # instance holds its own KV cache, and sharing one keeps the cached prefix warm across callers.
@@ -86,7 +110,11 @@ _CHATML = (
 
 
 class LocalModel:
-    """llama.cpp back-end; text only (images in messages are ignored), cost 0."""
+    """llama.cpp back-end; text only (images in messages are ignored), cost 0.
+
+    `max_tokens` bounds a tool-call (or "auto") reply, `max_text_tokens` a free-text ("none") one.
+    String arguments are capped at `field_chars[name]` characters for the fields it names (default:
+    "reasoning" at 40) and at `max_string_chars` otherwise."""
 
     vision = False
 
@@ -97,8 +125,10 @@ class LocalModel:
         spec: str = "local",
         n_ctx: int = 4096,
         n_threads: int = 2,
-        max_tokens: int = 160,
-        max_string_chars: int = 60,  # with max_tokens=160 a reply always closes, even "1.1.1..." strings
+        max_tokens: int = 200,
+        max_text_tokens: int = 400,
+        max_string_chars: int = 120,
+        field_chars: Mapping[str, int] | None = None,
         temperature: float = 1.0,  # at 135M, lower temperatures collapse onto one repeated press pattern
         seed: int | None = None,
         prices: PriceTable | None = None,
@@ -109,13 +139,16 @@ class LocalModel:
         self.spec = spec
         self.model_name = path.stem
         self.max_tokens = max_tokens
+        self.max_text_tokens = max_text_tokens
         self.max_string_chars = max_string_chars
+        self.field_chars = dict(DEFAULT_FIELD_CHARS if field_chars is None else field_chars)
         self.temperature = temperature
         self.seed = seed
         self.prices = prices or PriceTable()
         self.llm, self.lock = load_llama(path, n_ctx, n_threads)
         self.prompt = ChatPrompt(self.llm)
         self._grammars: dict[str, LlamaGrammar] = {}
+        self._ids = (f"call_{n}" for n in itertools.count(1))
 
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> LocalModel:
@@ -125,27 +158,33 @@ class LocalModel:
     def __repr__(self) -> str:
         return f"LocalModel(spec={self.spec!r})"
 
-    def grammar(self, tools: list[ToolSpec]) -> LlamaGrammar:
-        """The grammar for this tool set, built once (JSON-schema conversion is not free)."""
+    def grammar(self, tools: list[ToolSpec], allow_answer: bool = False) -> LlamaGrammar:
+        """The grammar for this tool set (and choice), built once (JSON-schema conversion is not free)."""
         from llama_cpp import LlamaGrammar
 
-        schema = tool_union_schema(tools, max_string_chars=self.max_string_chars)
+        schema = tool_union_schema(
+            tools, max_string_chars=self.max_string_chars, field_chars=self.field_chars, allow_answer=allow_answer
+        )
         key = json.dumps(schema)  # property order matters: "tool" is generated first
         if key not in self._grammars:
             self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
         return self._grammars[key]
 
-    def chat_messages(self, messages: list[Message], tools: list[ToolSpec]) -> list[dict[str, str]]:
-        """System text + tool list first (the stable, cacheable prefix), then the conversation."""
+    def chat_messages(
+        self, messages: list[Message], tools: list[ToolSpec], hint: str = ""
+    ) -> list[dict[str, str]]:
+        """System text + tool list first (the stable, cacheable prefix), then the conversation with
+        tool calls/results as text, then this call's hint (if any) as a last user turn."""
         system = "\n\n".join(m.content for m in messages if m.role == "system")
-        system = f"{system}\n\n{tools_prompt(tools)}".strip()
-        rest = [{"role": m.role, "content": m.content} for m in messages if m.role != "system"]
-        return [{"role": "system", "content": system}, *rest]
+        system = f"{system}\n\n{tools_prompt(tools) if tools else ''}".strip()
+        rest = [{"role": m.role, "content": m.content} for m in as_text_messages(messages) if m.role != "system"]
+        tail = [{"role": "user", "content": hint}] if hint else []
+        return [{"role": "system", "content": system}, *rest, *tail]
 
-    def fit(self, chat: list[dict[str, str]]) -> list[int]:
+    def fit(self, chat: list[dict[str, str]], max_tokens: int | None = None) -> list[int]:
         """Prompt tokens that leave room for the reply: drop the oldest turns first, then cut the
         head of the last one. The system prefix is never cut, so the KV cache stays valid."""
-        budget = self.llm.n_ctx() - self.max_tokens
+        budget = self.llm.n_ctx() - (self.max_tokens if max_tokens is None else max_tokens)
         tokens = self.prompt.tokens(chat)
         if len(tokens) > budget and len(chat) > 2:
             # estimate per-turn sizes once, drop enough old turns, then confirm on the real prompt
@@ -171,18 +210,21 @@ class LocalModel:
             )
         return tokens
 
-    def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
+    def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
+                 ) -> ModelReply:
         start = time.monotonic()
-        grammar = self.grammar(tools)
-        chat = self.chat_messages(messages, tools)
+        mode, callable_tools = resolve_tool_choice(tools, tool_choice)
+        grammar = self.grammar(callable_tools, allow_answer=mode == AUTO) if mode != NONE else None
+        max_tokens = self.max_text_tokens if mode == NONE else self.max_tokens
+        chat = self.chat_messages(messages, tools, choice_hint(mode, callable_tools, tools))
         with self.lock:
-            tokens = self.fit(chat)
+            tokens = self.fit(chat, max_tokens)
             # what llama.cpp will reuse from its KV cache (the common prefix with the last call)
             cached = self.llm.longest_token_prefix(self.llm._input_ids.tolist(), tokens)
             try:
                 out: Any = self.llm.create_completion(
                     prompt=tokens,
-                    max_tokens=self.max_tokens,
+                    max_tokens=max_tokens,
                     temperature=self.temperature,
                     seed=self.seed,
                     grammar=grammar,
@@ -190,7 +232,9 @@ class LocalModel:
                 )
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"llama.cpp failed: {exc}", retryable=False) from exc
-        text = out["choices"][0]["text"]
+        text, calls = out["choices"][0]["text"], []
+        if mode != NONE:
+            text, calls = parse_reply(text, self._ids)
         usage = Usage(
             input_tokens=out["usage"]["prompt_tokens"],
             output_tokens=out["usage"]["completion_tokens"],
@@ -198,7 +242,7 @@ class LocalModel:
         )
         return ModelReply(
             text=text,
-            tool_calls=parse_tool_json(text),
+            tool_calls=calls,
             usage=usage,
             cost_usd=self.prices.cost(self.model_name, usage),
             model=self.model_name,

@@ -1,0 +1,207 @@
+"""Creating a run, resuming one, restoring its env, and summarising one. The log is the truth:
+everything a resumed run needs (config, harness version, totals, milestones, context window, env
+state) is rebuilt from the run store."""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from envs.base import Env
+from harness.agent import Agent
+from harness.budget import Budget
+from harness.config import RunConfig
+from harness.context import window_start
+from harness.display import Display
+from harness.log.events import (
+    BaseEvent,
+    HarnessVersion,
+    Milestone,
+    ModelSwap,
+    RunResumed,
+    RunStarted,
+    RunStopped,
+    Savestate,
+    SpanEnd,
+    Step,
+)
+from harness.log.store import RunReader, RunStore, StoreError
+from harness.milestones import MilestoneTracker
+from harness.models import make_model
+from harness.models.pricing import PriceTable
+from harness.state import HarnessState, preset
+from harness.state.versions import Versions
+
+
+def open_env(cfg: RunConfig) -> Env:
+    from envs.registry import make_env
+
+    return make_env(cfg.env, rom=cfg.rom, **cfg.env_kwargs())
+
+
+def default_run_dir(cfg: RunConfig) -> Path:
+    return Path("runs") / f"{cfg.env}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def version_loader(reader: RunReader) -> Callable[[int], HarnessState]:
+    def load(version: int) -> HarnessState:
+        row = reader.db.execute(
+            "SELECT data FROM events WHERE kind='harness_version' AND json_extract(data, '$.version')=? "
+            "ORDER BY seq DESC LIMIT 1", (version,)).fetchone()
+        if row is None:
+            raise StoreError(f"{reader.run_dir} has no harness version {version}")
+        event = HarnessVersion.model_validate_json(row[0])
+        return HarnessState.model_validate_json(reader.get_blob(event.doc_ref))
+    return load
+
+
+def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> Agent:
+    model = make_model(cfg.model, PriceTable.load(cfg.prices))
+    harness = preset(cfg.harness)
+    env = open_env(cfg)
+    try:
+        obs, info = env.reset(seed=cfg.seed)  # the only reset this run will ever see
+        store = RunStore(run_dir, create=True)
+        first: list[tuple[list[BaseEvent], list[bytes]]] = []
+        versions = Versions.first(harness, f"preset {cfg.harness}", lambda e, b: first.append((e, b)),
+                                  load=version_loader(store))
+        rom_sha1 = hashlib.sha1(Path(cfg.rom).read_bytes()).hexdigest() if cfg.rom else None
+        with store.commit() as tx:
+            tx.event(RunStarted(config=cfg.model_dump(), env_id=cfg.env, rom_sha1=rom_sha1, harness_version=0,
+                                harness_hash=harness.content_hash()))
+            for events, blobs in first:
+                for blob in blobs:
+                    tx.blob(blob)
+                for ev in events:
+                    tx.event(ev)
+            tx.event(Savestate(step=-1, ref=tx.blob(env.save_state())))
+    except BaseException:
+        env.close()
+        raise
+    return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
+                 budget=Budget(cfg.budget_usd, cfg.max_tokens), step_id=0, obs=obs, info=info, display=display)
+
+
+def load_config(reader: RunReader) -> RunConfig:
+    started = reader.last(RunStarted)
+    if started is None:
+        raise StoreError(f"{reader.run_dir} has no run_started event")
+    return RunConfig.model_validate(started.config)
+
+
+def load_versions(reader: RunReader) -> Versions:
+    ev = reader.last(HarnessVersion)
+    if ev is None:
+        raise StoreError(f"{reader.run_dir} has no harness version")
+    doc = HarnessState.model_validate_json(reader.get_blob(ev.doc_ref))
+    return Versions(doc, ev.version, sink=lambda e, b: None, load=version_loader(reader))
+
+
+def restore_env(reader: RunReader, cfg: RunConfig, upto: int) -> tuple[Env, dict[str, Any], dict[str, Any], int, int]:
+    """An env in the state right after step `upto - 1`: the newest savestate at or before it, then the
+    logged actions since. Returns env, obs, info, the savestate's step, the steps replayed."""
+    snap = reader.last(Savestate, max_step=upto - 1)
+    if snap is None:
+        raise StoreError(f"{reader.run_dir} has no savestate to restore from")
+    env = open_env(cfg)
+    try:
+        obs, info = env.reset(seed=cfg.seed)
+        obs, info = env.load_state(reader.get_blob(snap.ref))
+        replayed = 0
+        for ev in reader.steps(snap.step + 1, upto):
+            obs, _, _, _, info = env.step(ev.action)
+            replayed += 1
+    except BaseException:
+        env.close()
+        raise
+    return env, obs, info, snap.step, replayed
+
+
+def cut_spans(reader: RunReader) -> list[str]:
+    """Spans a kill left open (a refine pass, a sub-agent call, a skill run that never finished)."""
+    rows = reader.db.execute(
+        "SELECT json_extract(data, '$.span') FROM events WHERE kind='span_start' AND json_extract(data, '$.span') "
+        "NOT IN (SELECT json_extract(data, '$.span') FROM events WHERE kind='span_end')").fetchall()
+    return [r[0] for r in rows]
+
+
+def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None = None) -> Agent:
+    """Continue from the last committed step: env state, harness, totals, milestones and the model's
+    context window all rebuilt from the log."""
+    t0 = time.monotonic()
+    store = RunStore(run_dir)
+    previous = load_config(store)
+    cfg = previous.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    model = make_model(cfg.model, PriceTable.load(cfg.prices))
+    versions = load_versions(store)
+    last = store.last(Step)
+    next_step = last.step + 1 if last else 0
+    env, obs, info, snap_step, replayed = restore_env(store, cfg, next_step)
+    recent = list(store.steps(window_start(next_step, cfg.history, cfg.history_chunk), next_step))
+    open_spans = cut_spans(store)
+    events: list[BaseEvent] = [SpanEnd(span=s, status="cut", summary="cut by a kill; resumed") for s in open_spans]
+    if cfg.model != previous.model:
+        events.append(ModelSwap(old=previous.model, new=cfg.model, reason="changed on resume", step=next_step))
+    events.append(RunResumed(from_step=next_step, replayed_steps=replayed,
+                             replayed_presses=sum(e.action_cost for e in store.steps(snap_step + 1, next_step)),
+                             savestate_step=snap_step, seconds=time.monotonic() - t0, cut_spans=open_spans))
+    store.append(*events)
+    tracker = MilestoneTracker([e for _, e in store.events("milestone") if isinstance(e, Milestone)])
+    return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
+                 budget=Budget.rebuild(store, cfg.budget_usd, cfg.max_tokens), step_id=next_step, obs=obs, info=info,
+                 tracker=tracker, recent=recent, display=display)
+
+
+def summarize(run_dir: Path) -> dict[str, Any]:
+    """What `harness inspect --json` prints."""
+    with RunReader(run_dir) as reader:
+        last = reader.last(Step)
+        totals = last.totals if last else None
+        found = reader.last_with_seq(("run_started", "run_resumed", "run_stopped"))
+        version = reader.last(HarnessVersion)
+        cfg = load_config(reader)
+        if found is None or not isinstance(found[1], RunStopped):
+            status = "running_or_killed"  # no clean stop since the last start/resume: live, or killed
+        else:
+            status = "done" if found[1].reason == "steps_done" else found[1].reason
+        latencies = sorted(x for x in reader.column("step", "$.latency_s") if x is not None)
+        purposes: dict[str, int] = {}
+        for (purpose, n) in reader.db.execute(
+                "SELECT json_extract(data, '$.purpose'), COUNT(*) FROM events WHERE kind='model_call' GROUP BY 1"):
+            purposes[purpose] = n
+        call = reader.last_with_seq(("model_call",))
+        calls_totals = call[1].totals if call else totals  # type: ignore[union-attr]
+        tokens_in = calls_totals.tokens_in if calls_totals else 0
+        milestones = [
+            {"name": e.name, "step": e.step, "button_presses": e.presses, "tokens": e.tokens, "cost_usd": e.cost_usd}
+            for _, e in reader.events("milestone") if isinstance(e, Milestone)
+        ]
+        return {
+            "run_dir": str(run_dir),
+            "env": cfg.env,
+            "model": cfg.model,
+            "harness": cfg.harness,
+            "status": status,
+            "steps": last.step + 1 if last else 0,
+            "button_presses": totals.presses if totals else 0,
+            "harness_version": version.version if version else 0,
+            "harness_versions": reader.count("harness_version"),
+            "milestones": milestones,
+            "tokens_in": tokens_in,
+            "tokens_out": calls_totals.tokens_out if calls_totals else 0,
+            "tokens_cached": calls_totals.tokens_cached if calls_totals else 0,
+            "cost_usd": round(calls_totals.cost_usd, 6) if calls_totals else 0.0,
+            "prompt_cache_ratio": round(calls_totals.tokens_cached / tokens_in, 4) if tokens_in else 0.0,
+            "model_calls": purposes,
+            "step_latency_s": {
+                "median": round(statistics.median(latencies), 4) if latencies else None,
+                "p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 4) if latencies else None,
+            },
+            "format_failures": reader.count("format_failure"),
+            "model_errors": reader.count("model_error"),
+            "resumes": reader.count("run_resumed"),
+        }

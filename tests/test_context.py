@@ -1,0 +1,32 @@
+"""The context window: one function live and on resume; lines appended in chunks so the prompt prefix
+stays stable between chunk boundaries."""
+
+from __future__ import annotations
+
+from harness.context import format_action, turn_line, window_start
+from harness.log.events import Step, ToolCallRecord, Totals
+
+
+def test_window_shows_between_history_and_history_plus_chunk_minus_one_lines():
+    for step in range(200):
+        start = window_start(step, 6, 6)
+        assert step - start <= 11 and (step - start >= 6 or start == 0)
+    assert window_start(5, 0, 6) == 5  # no history
+
+
+def test_between_chunk_boundaries_the_window_only_grows():
+    starts = [window_start(s, 6, 6) for s in range(6, 60)]
+    changes = [s for s, (a, b) in enumerate(zip(starts, starts[1:], strict=False)) if a != b]
+    assert len(changes) == len(range(6, 60)) // 6 - (1 if 60 % 6 == 0 else 0)
+    assert all(b - a == 6 for a, b in zip(sorted(set(starts)), sorted(set(starts))[1:], strict=False))
+
+
+def test_history_line_names_the_action_the_move_and_meta_calls():
+    base = dict(obs_ref="o", prompt_ref="p", harness_version=0, totals=Totals())
+    moved = Step(step=4, action={"name": "press_buttons", "arguments": {"buttons": ["UP", "A"]}}, reasoning="go",
+                 where_before=["Town", 3, 4], label_before="Town (3, 4)", where=["Town", 3, 3], label="Town (3, 3)",
+                 calls=[ToolCallRecord(name="edit_prompt_block", arguments={}, kind="meta")], **base)
+    assert turn_line(moved) == "step 4 at Town (3, 4): [edit_prompt_block] press_buttons UP,A (-> Town (3, 3)) - go"
+    stuck = moved.model_copy(update={"where": ["Town", 3, 4], "calls": [], "reasoning": "", "action": None})
+    assert turn_line(stuck) == "step 4 at Town (3, 4): (no valid action) (did not move)"
+    assert format_action({"name": "type", "arguments": {"ref": 2, "text": "Ada Lovelace"}}) == 'type 2 "Ada Lovelace"'

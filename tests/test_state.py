@@ -1,0 +1,90 @@
+"""Harness state v2 and the versions API: limits, read-only blocks, patch round trip, hash stability,
+rollback restoring the exact document."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.log.events import HarnessVersion, Rollback
+from harness.state import HarnessEditError, HarnessState, apply_patch, diff, preset, preset_names
+from harness.state.versions import Versions
+
+
+def sink_into(log: list):
+    return lambda events, blobs: log.extend(events)
+
+
+def test_presets_are_data_files_and_load():
+    assert {"minimal", "continual"} <= set(preset_names())
+    h = preset("continual")
+    assert h.block("role").read_only and "edit_prompt_block" in h.tools
+    assert preset("minimal").tools == []
+    with pytest.raises(ValueError, match="unknown harness preset 'nope'; available: "):
+        preset("nope")
+
+
+def test_hash_is_stable_and_content_defined():
+    a, b = preset("continual"), preset("continual")
+    assert a is not b and a.content_hash() == b.content_hash()
+    assert HarnessState.model_validate_json(a.model_dump_json()).content_hash() == a.content_hash()
+    assert a.with_block("notes", "x").content_hash() != a.content_hash()
+
+
+def test_patch_round_trip():
+    a = preset("continual")
+    b = a.with_block("notes", "the key is in the cave").with_block("strategy", "go north")
+    patch = diff(a, b)
+    assert patch and apply_patch(a, patch) == b
+    assert apply_patch(b, diff(b, a)) == a
+
+
+def test_block_limit_and_read_only_are_enforced_with_clear_messages():
+    h = preset("continual")
+    with pytest.raises(HarnessEditError, match="'notes': 801 characters is over its limit of 800"):
+        h.with_block("notes", "x" * 801)
+    with pytest.raises(HarnessEditError, match="'role' is read-only"):
+        h.with_block("role", "you are a pirate")
+    with pytest.raises(HarnessEditError, match="no prompt block 'nope'"):
+        h.with_block("nope", "x")
+    doc = h.doc()
+    doc["blocks"][2]["value"] = "y" * 900
+    with pytest.raises(HarnessEditError, match="over its limit of 800"):
+        HarnessState.parse(doc)
+    doc = h.doc()
+    doc["blocks"].append(dict(doc["blocks"][1]))
+    with pytest.raises(HarnessEditError, match="labels must be unique"):
+        HarnessState.parse(doc)
+
+
+def test_commit_versions_and_refuses_read_only_changes():
+    log: list = []
+    v = Versions.first(preset("continual"), "preset", sink_into(log))
+    assert isinstance(log[0], HarnessVersion) and log[0].version == 0 and log[0].parent is None
+    ev = v.commit(v.current.with_block("notes", "a"), reason="note", trigger="agent", step=3)
+    assert ev is not None and (ev.version, ev.parent, ev.step, ev.trigger) == (1, 0, 3, "agent")
+    assert ev.patch == [{"op": "replace", "path": "/blocks/2/value", "value": "a"}]
+    assert v.commit(v.current, reason="same", trigger="agent", step=4) is None  # no change, no version
+    doc = v.current.doc()
+    doc["blocks"][0]["value"] = "you are a pirate"
+    with pytest.raises(HarnessEditError, match="'role' is read-only"):
+        v.commit(HarnessState.model_validate(doc), reason="x", trigger="agent", step=5)
+    assert v.version == 1
+    # the user (and a bootstrap) may change read-only blocks
+    assert v.commit(HarnessState.model_validate(doc), reason="x", trigger="user", step=5).version == 2
+
+
+def test_rollback_restores_the_exact_document_as_a_new_version():
+    log: list = []
+    v = Versions.first(preset("continual"), "preset", sink_into(log))
+    original = v.current
+    for i in range(10):  # older than the in-memory cache: loaded through `load`
+        v.commit(v.current.with_block("notes", f"note {i}"), reason="n", trigger="agent", step=i)
+    docs = {e.version: e for e in log if isinstance(e, HarnessVersion)}
+    v._load = lambda n: original if n == 0 else pytest.fail("only v0 should load")
+    ev = v.rollback(0, reason="the notes made things worse", step=11)
+    assert ev.version == 11 and ev.parent == 10 and ev.hash == docs[0].hash
+    assert v.current == original and v.current.content_hash() == original.content_hash()
+    rb = [e for e in log if isinstance(e, Rollback)][-1]
+    assert (rb.from_version, rb.to_version, rb.new_version) == (10, 0, 11)
+    with pytest.raises(HarnessEditError, match="no harness version 12"):
+        v.rollback(12, reason="x", step=12)

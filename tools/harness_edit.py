@@ -1,0 +1,40 @@
+"""Meta-tools that edit the harness document. Every edit goes through the runtime's versions API
+(ToolContext.commit_harness), so it is a versioned event with a patch, a trigger and a reason, and
+limits and read-only blocks are enforced in one place."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tools.base import BaseTool, ToolContext, ToolError, ToolResult
+
+
+class EditBlockArgs(BaseModel):
+    label: str = Field(description="the prompt block to edit, e.g. notes or strategy")
+    text: str = Field(max_length=800, description="the new text (replace) or the text to add (append)")
+    mode: Literal["replace", "append"] = Field("append", description="replace the block or append a line")
+
+
+class EditPromptBlock(BaseTool):
+    name = "edit_prompt_block"
+    description = ("Edit one of your prompt blocks (e.g. notes, strategy). The change shows in your prompt from "
+                   "the next turn. Does not act in the game: call an action tool afterwards.")
+    kind = "meta"
+    args = EditBlockArgs
+
+    def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
+        assert isinstance(args, EditBlockArgs)
+        doc = ctx.harness_doc()
+        block = next((b for b in doc["blocks"] if b["label"] == args.label), None)
+        if block is None:
+            labels = ", ".join(b["label"] for b in doc["blocks"] if not b.get("read_only"))
+            raise ToolError(f"no prompt block {args.label!r}; editable blocks: {labels}")
+        if args.mode == "append" and block["value"]:
+            block["value"] = f"{block['value']}\n{args.text}"
+        else:
+            block["value"] = args.text
+        version = ctx.commit_harness(doc, reason=f"{args.mode} block {args.label!r}")
+        return ToolResult(content=f"block {args.label!r} now has {len(block['value'])}/{block['limit']} characters "
+                                  f"(harness v{version}); it shows from your next turn")
