@@ -6,8 +6,8 @@ Also measures boot (cold: new child process; warm: reboot in the same child) and
 
     .venv/bin/python bench/bench_env.py [--steps 300] [--rounds 3]
 
-Uses the quest ROM when envs.gameboy.quest can build it, else the SDCC test ROM (tests/roms/tiny.c).
-Writes bench/results/env.json.
+Runs on the quest ROM (built from source with SDCC on first use). Env steps use the contract's action
+dict, as the runtime does. Writes bench/results/env.json.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import argparse
 import inspect
 import io
 import json
+import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -31,25 +31,10 @@ sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
 from envs.gameboy.env import GameBoyEnv  # noqa: E402
+from envs.gameboy.quest.build import ensure_built  # noqa: E402
 
 PRESSES = ["RIGHT", "LEFT", "A", "B", "DOWN", "UP"]
 FRAMES, HOLD, RELEASE = 120, 8, 16
-
-
-def pick_rom(tmp: Path) -> tuple[Path, Any, str]:
-    """(rom path, game for GameBoyEnv, label): the quest ROM if it builds, else the test ROM."""
-    try:
-        from envs.gameboy.adapters import adapter_class
-        from envs.gameboy.quest.build import ensure_built
-
-        adapter_class("quest")  # the adapter must exist too
-        return Path(ensure_built()), "quest", "quest"
-    except Exception as e:  # not written yet, or SDCC missing: fall back, but say why
-        print(f"quest ROM unavailable ({type(e).__name__}: {e}); using the SDCC test ROM")
-        from tests.roms.build import build_tiny_rom
-        from tests.roms.tiny_adapter import TinyAdapter
-
-        return build_tiny_rom(tmp), TinyAdapter, "tiny"
 
 
 def bare_loop(rom: bytes, steps: int, adapter: Any | None, boot_frames: int) -> float:
@@ -78,8 +63,9 @@ def bare_loop(rom: bytes, steps: int, adapter: Any | None, boot_frames: int) -> 
 def env_loop(env: GameBoyEnv, steps: int) -> float:
     env.reset(seed=0)
     t0 = time.perf_counter()
+    actions = [{"name": "press_buttons", "arguments": {"buttons": [b]}} for b in PRESSES]
     for i in range(steps):
-        obs, *_ = env.step(PRESSES[i % len(PRESSES)])
+        obs, *_ = env.step(actions[i % len(actions)])
     elapsed = time.perf_counter() - t0
     assert obs["frame"].shape == (144, 160, 3)
     return steps / elapsed
@@ -102,30 +88,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "env.json")
     args = ap.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        rom_path, game, label = pick_rom(Path(tmp))
-        rom = rom_path.read_bytes()
+    rom_path, label = Path(ensure_built()), "quest"
+    rom = rom_path.read_bytes()
 
-        t0 = time.perf_counter()
-        env = GameBoyEnv(rom_path, game=game)
-        env.reset(seed=0)
-        boot_cold_s = time.perf_counter() - t0  # includes starting the child interpreter
-        boot_warm_s = timed_ms(lambda: env.reset(seed=0), 5) / 1000
-        cls = env.adapter_cls
-        adapter = cls(rom=rom) if "rom" in inspect.signature(cls).parameters else cls()
+    t0 = time.perf_counter()
+    env = GameBoyEnv(rom_path, game="quest")
+    env.reset(seed=0)
+    boot_cold_s = time.perf_counter() - t0  # includes starting the child interpreter
+    boot_warm_s = timed_ms(lambda: env.reset(seed=0), 5) / 1000
+    cls = env.adapter_cls
+    adapter = cls(rom=rom) if "rom" in inspect.signature(cls).parameters else cls()
 
-        bare, bare_adapter, wrapped = [], [], []
-        for _ in range(args.rounds):  # alternate so drift (thermal, other load) hits both sides
-            bare.append(bare_loop(rom, args.steps, None, env.emulator.boot_frames))
-            bare_adapter.append(bare_loop(rom, args.steps, adapter, env.emulator.boot_frames))
-            wrapped.append(env_loop(env, args.steps))
+    bare, bare_adapter, wrapped = [], [], []
+    for _ in range(args.rounds):  # alternate so drift (thermal, other load) hits both sides
+        bare.append(bare_loop(rom, args.steps, None, env.emulator.boot_frames))
+        bare_adapter.append(bare_loop(rom, args.steps, adapter, env.emulator.boot_frames))
+        wrapped.append(env_loop(env, args.steps))
 
-        env.reset(seed=0)
-        env.step("RIGHT")
-        blob = env.save_state()
-        save_ms = timed_ms(env.save_state, 20)
-        load_ms = timed_ms(lambda: env.load_state(blob), 20)
-        env.close()
+    env.reset(seed=0)
+    env.step({"name": "press_buttons", "arguments": {"buttons": ["RIGHT"]}})
+    blob = env.save_state()
+    save_ms = timed_ms(env.save_state, 20)
+    load_ms = timed_ms(lambda: env.load_state(blob), 20)
+    env.close()
 
     result = {
         "rom": label,
@@ -145,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "state_bytes": len(blob),
         "all_rounds": {"bare": bare, "bare_with_adapter": bare_adapter, "env": wrapped},
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-                    "cores": __import__("os").cpu_count()},
+                    "cores": os.cpu_count()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -15,15 +15,28 @@ An env is a gymnasium env used reset-free (`reset(seed=...)` once, then `step` f
 - `info["action_cost"]`: what the step cost in the env's unit (button presses; one per click or
   key): the paper's cost metric, summed by the runtime.
 - `instructions`: a short, constant text telling the model how to read the observation.
+- Errors: an action that is not one of `action_tools()` or whose arguments do not validate raises
+  ValueError (pydantic's ValidationError is one); an action that is well formed but makes no sense
+  in the current state (clicking a ref that is not there) is the env's business: it answers in the
+  next observation, it does not raise. `load_state` of bytes it did not write raises ValueError.
 
 Game-specific state may ride along in `info["game"]` for adapters and prompts; the loop never reads it.
 """
 
 from __future__ import annotations
 
+import string
+import unicodedata
+from collections.abc import Iterable
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Text observations are printable ASCII plus newlines (what gymnasium's Text space below can hold).
+TEXT_CHARSET: str = "".join(c for c in string.printable if c not in "\t\r\x0b\x0c")
+TEXT_MAX_LENGTH = 16_384
+_TEXT_CHARS = frozenset(TEXT_CHARSET)
+_SYMBOLS = str.maketrans({"♂": "(M)", "♀": "(F)", "…": "...", "×": "x", "’": "'", "“": '"', "”": '"'})
 
 
 class RomError(Exception):
@@ -42,6 +55,13 @@ class ActionSpec(BaseModel):
     name: str
     description: str
     args: type[BaseModel] = Field(description="pydantic model of the arguments; its JSON schema is what the model sees")
+    examples: tuple[dict[str, Any], ...] = Field(
+        (), description="argument sets valid in any state (the checker steps each; a prompt may show one)"
+    )
+
+    def call(self, **arguments: Any) -> dict[str, Any]:
+        """The action dict for `env.step`, arguments validated: `spec.call(buttons=["A"])`."""
+        return {"name": self.name, "arguments": self.args.model_validate(arguments).model_dump()}
 
 
 class Progress(BaseModel):
@@ -83,6 +103,28 @@ def action_spec(env: Env, name: str) -> ActionSpec:
         if spec.name == name:
             return spec
     raise ValueError(f"unknown action {name!r}; this env offers {', '.join(s.name for s in env.action_tools())}")
+
+
+def validate_action(specs: Iterable[ActionSpec], action: Any) -> tuple[str, BaseModel]:
+    """`{"name": ..., "arguments": {...}}` -> (name, validated arguments); ValueError naming what is wrong."""
+    if not isinstance(action, dict) or not isinstance(action.get("name"), str):
+        raise ValueError(f'an action is {{"name": str, "arguments": dict}}, got {action!r}')
+    arguments = action.get("arguments") or {}
+    if not isinstance(arguments, dict):
+        raise ValueError(f"arguments of {action['name']!r} must be a dict, got {type(arguments).__name__}")
+    specs = list(specs)
+    for spec in specs:
+        if spec.name == action["name"]:
+            return spec.name, spec.args.model_validate(arguments)
+    raise ValueError(f"unknown action {action['name']!r}; this env offers {', '.join(s.name for s in specs)}")
+
+
+def sanitize_text(text: str, max_length: int = TEXT_MAX_LENGTH) -> str:
+    """Fit `text` into TEXT_CHARSET: accents stripped, a few symbols spelled out, the rest '?'."""
+    if not all(c in _TEXT_CHARS for c in text):
+        text = unicodedata.normalize("NFKD", text.translate(_SYMBOLS))
+        text = "".join(c if c in _TEXT_CHARS else "?" for c in text if not unicodedata.combining(c))
+    return text[:max_length]
 
 
 def progress_of(info: dict[str, Any]) -> Progress:

@@ -23,6 +23,10 @@ def press(*buttons: str, why: str = "scripted") -> dict:
     return {"tool": "press_buttons", "arguments": {"buttons": list(buttons), "reasoning": why}}
 
 
+def edit_note(text: str, mode: str = "append") -> dict:
+    return {"tool": "edit_prompt_block", "arguments": {"label": "notes", "text": text, "mode": mode}}
+
+
 def random_walk(n: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
     return [press(*rng.choices(DIRECTIONS + ["A", "B"], k=rng.randint(1, 3))) for _ in range(n)]

@@ -72,7 +72,8 @@ def encode(text: str) -> list[int]:
         elif "0" <= ch <= "9":
             out.append(0xF6 + ord(ch) - ord("0"))
         else:
-            out.append({" ": 0x7F, "!": 0xE7, ".": 0xE8, "?": 0xE6, "é": 0xEA, "'": 0xE0, "▶": 0xED}[ch])
+            out.append({" ": 0x7F, "!": 0xE7, ".": 0xE8, "?": 0xE6, "é": 0xEA, "'": 0xE0, "▶": 0xED, "-": 0xE3,
+                        "/": 0xF3, ",": 0xF4}[ch])
     return out
 
 
@@ -284,6 +285,111 @@ def test_in_battle(adapter: PokeCrystalAdapter) -> None:
     assert (st.extra["enemy_species"], st.extra["enemy_level"]) == ("RATTATA", 3)
     assert (st.extra["enemy_hp"], st.extra["enemy_max_hp"]) == (13, 15)
     assert st.extra["battle_mode"] == 1
+    assert "Enemy: RATTATA L3 13/15HP" in st.to_text().split("\n")  # printed for the agent, not only kept
+    assert st.text_map == "" and st.screen == "battle"  # the map under the battle screen is not shown
+
+
+def test_intro_shows_no_position(adapter: PokeCrystalAdapter) -> None:
+    im = Image()
+    im.u8(0xDCB8, 3)  # stale coordinates: no map is loaded
+    im.u8(0xDCB7, 6)
+    st = adapter.read(im.mem)
+    assert not st.on_map
+    text = st.to_text()
+    assert text.startswith("Location: No map loaded (title screen or intro)\n")
+    assert "Position" not in text and "(map 0)" not in text
+    assert adapter.read(new_bark().mem).on_map
+    assert "Position: x=4 y=5  Facing: UP" in adapter.read(new_bark().mem).to_text()
+
+
+def test_name_menu_with_its_title_in_the_top_border(adapter: PokeCrystalAdapter) -> None:
+    """The intro's name choice: a static menu whose title "NAME" is drawn over the frame's top edge."""
+    im = Image()
+    im.box(0, 0, 11, 12)
+    im.tile(3, 0, encode("NAME"))
+    for row, name in ((2, "▶NEW NAME"), (4, " CHRIS"), (6, " MAT"), (8, " ALLAN"), (10, " JON")):
+        im.tile(1, row, encode(name))
+    assert adapter.read(im.mem).dialog == "NAME:\n▶NEW NAME\nCHRIS\nMAT\nALLAN\nJON"
+
+
+def test_clock_setting_box_with_arrows_in_its_frame(adapter: PokeCrystalAdapter) -> None:
+    """InitClock: Textbox at (3, 7), 15 x 2 inside; the up/down arrows (tiles $01/$02) on its top and
+    bottom edges at column 11; the hour at (4, 9); "What time is it?" in the speech box below."""
+    im = Image()
+    im.box(3, 7, 17, 4)
+    im.tile(11, 7, [0x01])
+    im.tile(11, 10, [0x02])
+    im.tile(4, 9, encode("MORN 10 o'clock"))
+    im.box(0, 12, 20, 6)
+    im.tile(1, 14, encode("What time is it?"))
+    assert adapter.read(im.mem).dialog == "MORN 10 o'clock\n(UP/DOWN to change)\nWhat time is it?"
+    # SetDayOfWeek: Textbox at (9, 3), 9 x 2 inside, arrows drawn over the "♂"/"♀" tiles at column 14
+    im = Image()
+    im.box(9, 3, 11, 4)
+    im.tile(14, 3, [0xEF])
+    im.tile(14, 6, [0xF5])
+    im.tile(10, 5, encode(" MONDAY"))
+    assert adapter.read(im.mem).dialog == "MONDAY\n(UP/DOWN to change)"
+
+
+def test_more_text_arrow_on_the_bottom_edge(adapter: PokeCrystalAdapter) -> None:
+    """LoadBlinkingCursor draws ▼ at (18, 17): on the speech box's bottom edge, not inside."""
+    im = new_bark()
+    im.box(0, 12, 20, 6)
+    im.tile(1, 14, encode("Welcome to the"))
+    im.tile(1, 16, encode("world of POKéMON!"))
+    im.tile(18, 17, [0xEE])
+    assert adapter.read(im.mem).dialog == "Welcome to the\nworld of POKéMON!▼"
+
+
+def naming_screen(im: Image, prompt: list[tuple[int, str]], entry: str, blanks: int) -> None:
+    """NamingScreen_InitText: the screen filled with the border tile $60, rows 1-6 and 8-14 and 16
+    cleared (columns 1-18), the keyboard rows from (2, 8) two rows apart; the prompt from (5, 2); the
+    entry at (5, 6): letters, the underline $F2 at the cursor, then middle lines $EB."""
+    im.tile(0, 0, [0x60] * 360)
+    for row in [*range(1, 7), *range(8, 15), 16]:
+        im.tile(1, row, [0x7F] * 18)
+    for row, text in prompt:
+        im.tile(5, row, encode(text))
+    im.tile(5, 6, encode(entry) + [0xF2] + [0xEB] * (blanks - 1))
+    keys = ["A B C D E F G H I", "J K L M N O P Q R", "S T U V W X Y Z  ", "- ? ! / . ,      ",
+            "lower  DEL   END "]
+    for i, row in enumerate(keys):
+        im.tile(2, 8 + 2 * i, encode(row))
+
+
+def test_nickname_keyboard_is_read_and_hides_the_map(adapter: PokeCrystalAdapter) -> None:
+    """Nicknaming the starter in Elm's lab: the map loop still runs underneath (wMapStatus = HANDLE),
+    but the screen is the keyboard: its text is the dialog and the lab's text map is not shown."""
+    im = new_bark()
+    naming_screen(im, [(2, "CYNDAQUIL'S"), (4, "NICKNAME?")], "FL", 8)
+    st = adapter.read(im.mem)
+    assert st.dialog == (
+        "CYNDAQUIL'S\nNICKNAME?\nFL________\nA B C D E F G H I\nJ K L M N O P Q R\nS T U V W X Y Z\n"
+        "- ? ! / . ,\nlower DEL END"
+    )
+    assert st.screen == "naming screen" and st.text_map == "" and not st.can_move
+    text = st.to_text()
+    assert "Screen: naming screen" in text and "Map: none (naming screen)" in text and "Map (@" not in text
+    im = Image()  # the intro's "YOUR NAME?" keyboard: no map at all
+    naming_screen(im, [(2, "YOUR NAME?")], "", 7)
+    st = adapter.read(im.mem)
+    assert st.dialog.startswith("YOUR NAME?\n_______\nA B C") and st.screen == "naming screen"
+
+
+def test_starter_balls_and_pokedex_are_objects_not_npcs(adapter: PokeCrystalAdapter) -> None:
+    """The starters on Elm's desk are SPRITE_POKE_BALL objects run by a script (not OBJECTTYPE_ITEMBALL):
+    '?' by their sprite id, like the Pokédex (SPRITE_POKEDEX); a person stays 'N'."""
+    im = new_bark()
+    for slot, sprite, x in ((4, 0x54, 5), (5, 0x55, 7), (6, 0x10, 3)):  # ball, Pokédex, SPRITE_ELM
+        base = 0xD4D6 + 40 * slot
+        im.u8(base, sprite)
+        im.u8(base + 0x01, slot)
+        im.u8(base + 0x10, x + 4)
+        im.u8(base + 0x11, 3 + 4)
+        im.u8(0xD71E + 16 * slot + 8, 0x30)  # OBJECTTYPE_SCRIPT
+    row = adapter.read(im.mem).text_map.split("\n")[3]  # map y 3 (the player is at y 5, row 5)
+    assert (row[5 - 4 + 5], row[7 - 4 + 5], row[3 - 4 + 5]) == ("?", "?", "N")
 
 
 def _party_mon(im: Image, slot: int, species: int, level: int, hp: int, max_hp: int) -> None:

@@ -27,7 +27,8 @@ class Syms:
     wYCoord: int
     wXCoord: int
     wCurMapTileset: int
-    wCurMapHeight: int
+    wCurMapHeight: int  # then wCurMapWidth
+    wCurMapConnections: int
     wObtainedBadges: int
     wPartyCount: int
     wPartyMons: int
@@ -51,6 +52,7 @@ class Syms:
     wd736: int
     Overworld_Coll: int  # ROM address of the OVERWORLD tileset's walkable-tile list
     SPRITE_POKE_BALL: int
+    SPRITE_POKEDEX: int  # Yellow: SPRITE_BOOK_MAP_DEX
     wPikachuHappiness: int | None = None
     wPikachuMood: int | None = None
     wTileMap: int = 0xC3A0
@@ -62,21 +64,24 @@ class Syms:
 
 RED = Syms(
     wCurMap=0xD35E, wYCoord=0xD361, wXCoord=0xD362, wCurMapTileset=0xD367, wCurMapHeight=0xD368,
+    wCurMapConnections=0xD370,
     wObtainedBadges=0xD356, wPartyCount=0xD163, wPartyMons=0xD16B, wPlayerName=0xD158,
     wRivalName=0xD34A, wPlayerMoney=0xD347, wIsInBattle=0xD057,
     wEnemyMonSpecies=0xCFE5, wEnemyMonHP=0xCFE6, wEnemyMonLevel=0xCFF3, wEnemyMonMaxHP=0xCFF4,
     wFontLoaded=0xCFC4, wNumberOfWarps=0xD3AE, wWarpEntries=0xD3AF, wNumSigns=0xD4B0, wSignCoords=0xD4B1,
     wTilesetCollisionPtr=0xD530, wGrassTile=0xD535, wd730=0xD730, wd732=0xD732, wd736=0xD736,
-    Overworld_Coll=0x1735, SPRITE_POKE_BALL=0x3D,
+    Overworld_Coll=0x1735, SPRITE_POKE_BALL=0x3D, SPRITE_POKEDEX=0x41,
 )
 YELLOW = Syms(
     wCurMap=0xD35D, wYCoord=0xD360, wXCoord=0xD361, wCurMapTileset=0xD366, wCurMapHeight=0xD367,
+    wCurMapConnections=0xD36F,
     wObtainedBadges=0xD355, wPartyCount=0xD162, wPartyMons=0xD16A, wPlayerName=0xD157,
     wRivalName=0xD349, wPlayerMoney=0xD346, wIsInBattle=0xD056,
     wEnemyMonSpecies=0xCFE4, wEnemyMonHP=0xCFE5, wEnemyMonLevel=0xCFF2, wEnemyMonMaxHP=0xCFF3,
     wFontLoaded=0xCFC3, wNumberOfWarps=0xD3AD, wWarpEntries=0xD3AE, wNumSigns=0xD4AF, wSignCoords=0xD4B0,
     wTilesetCollisionPtr=0xD52F, wGrassTile=0xD534, wd730=0xD72F, wd732=0xD731, wd736=0xD735,
-    Overworld_Coll=0x4AC2, SPRITE_POKE_BALL=0x47, wPikachuHappiness=0xD46F, wPikachuMood=0xD470,
+    Overworld_Coll=0x4AC2, SPRITE_POKE_BALL=0x47, SPRITE_POKEDEX=0x4B, wPikachuHappiness=0xD46F,
+    wPikachuMood=0xD470,
 )
 
 # data/tilesets/collision_tile_ids.asm, Overworld_Coll (same in both games)
@@ -84,6 +89,8 @@ OVERWORLD_COLL = bytes([0x00, 0x10, 0x1B, 0x20, 0x21, 0x23, 0x2C, 0x2D, 0x2E, 0x
                         0x3C, 0x3E, 0x52, 0x54, 0x58, 0x5B, 0xFF])
 PATH, TREE, GRASS, WATER, LEDGE_DOWN, DOOR = 0x2C, 0x0F, 0x52, 0x14, 0x37, 0x1B
 PALLET_TOWN, REDS_HOUSE_2F, OAKS_LAB, MT_MOON_1F, BEACH_HOUSE = 0x00, 0x26, 0x28, 0x3B, 0xF8
+VIRIDIAN_FOREST, CELADON_HOTEL, POKEMON_FAN_CLUB = 0x33, 0x8C, 0x5A
+TILESET_REDS_HOUSE_2, TILESET_HOUSE = 4, 8
 CHARMANDER, PIDGEY, PIKACHU = 0xB0, 0x24, 0x54
 
 GAMES = {"red": (PokeRedAdapter, RED, "POKEMON RED"), "yellow": (PokeYellowAdapter, YELLOW, "POKEMON YELLOW")}
@@ -358,6 +365,85 @@ def test_facing_and_player_square_follow_memory(name: str) -> None:
         assert state.location == "Oak's Lab" and "oaks_lab" in state.milestones
 
 
+@pytest.mark.parametrize("name", GAMES)
+def test_off_map_squares_are_unknown_unless_a_map_connects_there(name: str) -> None:
+    """West of Pallet Town the game draws the border block (tall grass): that is no place to walk. Past
+    an edge with a map connection (wCurMapConnections) the next map is drawn and read."""
+    adapter, scene = game(name)
+    scene.overworld(PALLET_TOWN, x=1, y=1)  # 10 x 9 blocks = 20 x 18 squares; square (0, 0) is map (-3, -3)
+    for row in range(18):
+        for col in range(20):
+            scene.tile(col, row, GRASS)
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[:3] == [" " * 10] * 3
+    assert rows[3:] == ["   ggggggg", "   g@ggggg"] + ["   ggggggg"] * 4
+    scene.poke(scene.s.wCurMapConnections, 0x08)  # NORTH: Route 1 above
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[:3] == ["   ggggggg"] * 3  # the corner squares (off both edges) stay unknown
+    scene.poke(scene.s.wCurMapConnections, 0x02 | 0x08)  # WEST too
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[:3] == ["   ggggggg"] * 3 and rows[5] == "gggggggggg"
+    scene.overworld(PALLET_TOWN, x=18, y=16)  # the east and south edges: squares (6.., *), (*, 6..) are off
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[:6] == ["......    "] * 4 + ["....@.    ", "......    "] and rows[6:] == [" " * 10] * 3
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_bedroom_pc_and_snes_are_interactable(name: str) -> None:
+    """Hidden events (data/events/hidden_events.asm) are walls on screen but answer A: '?'."""
+    adapter, scene = game(name)
+    scene.overworld(REDS_HOUSE_2F, x=1, y=2)  # square (0, 0) is map (-3, -2)
+    scene.poke(scene.s.wCurMapTileset, TILESET_REDS_HOUSE_2, 4, 4)  # 4 x 4 blocks
+    for row in range(18):
+        for col in range(20):
+            scene.tile(col, row, TREE)  # not in the walkable list: a wall
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[3][3] == "?"  # the PC at map (0, 1)
+    assert rows[7][6] == "?"  # the SNES at map (3, 5)
+    assert rows[:2] == [" " * 10] * 2 and rows[2] == "   #######" and rows[4] == "   #@#####"
+    assert sum(r.count("?") for r in rows) == 2
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_hidden_items_stay_hidden_and_tables_follow_the_game(name: str) -> None:
+    adapter, scene = game(name)
+    scene.overworld(VIRIDIAN_FOREST, x=1, y=18)  # a hidden POTION right under the player's feet area
+    scene.poke(scene.s.wCurMapTileset, 3, 24, 17)
+    state = adapter.read(scene.mem)
+    assert "?" not in state.text_map
+    scene.overworld(CELADON_HOTEL, x=13, y=5)  # Red's hotel has a PC at (13, 3); Yellow's does not
+    scene.poke(scene.s.wCurMapTileset, 6, 4, 7)
+    assert (grid(adapter.read(scene.mem).text_map)[2][4] == "?") == (name == "red")
+    scene.overworld(POKEMON_FAN_CLUB, x=1, y=2)  # the Fan Club's pictures are Yellow's only
+    scene.poke(scene.s.wCurMapTileset, 8, 4, 5)
+    assert (grid(adapter.read(scene.mem).text_map)[2][4] == "?") == (name == "yellow")
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_bookshelves_are_interactable(name: str) -> None:
+    adapter, scene = game(name)
+    scene.overworld(0x25, x=4, y=4)  # REDS_HOUSE_1F: tileset REDS_HOUSE_1, bookshelf tile $32
+    scene.poke(scene.s.wCurMapTileset, 1, 4, 4)
+    scene.square(4, 3, 0x32).square(5, 3, 0x3D)
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[3][4:6] == "?#"
+    scene.poke(scene.s.wCurMapTileset, TILESET_HOUSE)  # HOUSE: $3D is the town map, $32 nothing
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert rows[3][4:6] == "#?"
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_pokedex_on_the_desk_is_an_object_not_an_npc(name: str) -> None:
+    adapter, scene = game(name)
+    scene.overworld(OAKS_LAB, x=4, y=5)
+    scene.poke(scene.s.wCurMapTileset, 20, 6, 5)
+    scene.sprite(1, scene.s.SPRITE_POKEDEX, map_x=2, map_y=1)
+    scene.sprite(2, 0x03, map_x=5, map_y=2)  # SPRITE_OAK: a person
+    scene.sprite(3, scene.s.SPRITE_POKE_BALL, map_x=7, map_y=3)
+    rows = grid(adapter.read(scene.mem).text_map)
+    assert (rows[0][2], rows[1][5], rows[2][7]) == ("?", "N", "?")
+
+
 def test_map_name_table_covers_both_games() -> None:
     red, red_scene = game("red")
     yellow, yellow_scene = game("yellow")
@@ -401,6 +487,80 @@ def test_start_menu_is_dialog_and_blocks_movement(name: str) -> None:
     assert rows[4:] == PALLET_MAP[4:]
 
 
+@pytest.mark.parametrize("name", GAMES)
+def test_intro_naming_menu_with_name_in_its_top_border(name: str) -> None:
+    """DisplayIntroNameTextBox: TextBoxBorder at (0, 0), 9 x 10 inside, "NAME" written over the top
+    edge at (3, 0), the choices at (2, 2) two rows apart, the cursor left of the first."""
+    adapter, scene = game(name)
+    scene.box(0, 0, 11, 10, {2: "▶NEW NAME", 4: " RED", 6: " ASH", 8: " JACK"})
+    for i, t in enumerate(encode("NAME")):
+        scene.tile(3 + i, 0, t)
+    state = adapter.read(scene.mem)  # Oak's speech: the overworld has not been entered
+    assert state.dialog == "NAME: >NEW NAME RED ASH JACK"
+    assert not state.can_move and not state.on_map
+
+
+def test_a_stray_corner_with_letters_is_no_box() -> None:
+    """A top edge with other tiles in it only counts when the right edge is a full │ column down to ┘."""
+    adapter, scene = game("red")
+    pallet_scene(scene)
+    scene.box(10, 0, 15, 19, {12: "Hello"})
+    assert adapter.read(scene.mem).dialog == "Hello"
+    scene.tile(19, 13, PATH)  # right edge broken under a titled top edge: not a frame
+    for i, t in enumerate(encode("TITLE")):
+        scene.tile(4 + i, 10, t)
+    assert adapter.read(scene.mem).dialog is None
+    scene.tile(19, 13, 0x7C)
+    assert adapter.read(scene.mem).dialog == "TITLE: Hello"
+
+
+def naming_screen(scene: Scene, prompt: str, typed: str, length: int) -> Scene:
+    """DisplayNamingScreen as it draws: the prompt at (0, 1), the name at (10, 2), its blanks (tile $76,
+    the next one raised: $77) at (10, 3), the keyboard frame over rows 4-14, the letters every other
+    column from (2, 5), the cursor left of a letter, the case switch at (2, 15)."""
+    for row in range(18):
+        for col in range(20):
+            scene.tile(col, row, 0x7F)
+    for i, t in enumerate(encode(prompt)):
+        scene.tile(i, 1, t)
+    for i, t in enumerate(encode(typed)):
+        scene.tile(10 + i, 2, t)
+    for i in range(length):
+        scene.tile(10 + i, 3, 0x77 if i == len(typed) else 0x76)
+    scene.box(4, 0, 14, 19, {})
+    rows = ["ABCDEFGHI", "JKLMNOPQR", "STUVWXYZ ", None, "-?!"]
+    for r, letters in enumerate(rows):
+        if letters is None:  # x ( ) : ; [ ] PK MN
+            tiles = [0xF1, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xE1, 0xE2]
+        else:
+            tiles = encode(letters) + ([0xEF, 0xF5, 0xF3, 0xF2, 0xF4, 0xF0] if r == 4 else [])
+        for i, t in enumerate(tiles):
+            scene.tile(2 + 2 * i, 5 + 2 * r, t)
+    scene.tile(1, 7, 0xED)  # the cursor, on J
+    for i, t in enumerate(encode("lower case")):
+        scene.tile(2 + i, 15, t)
+    return scene
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_naming_keyboard_is_read_as_dialog_and_hides_the_map(name: str) -> None:
+    adapter, scene = game(name)
+    scene.overworld(OAKS_LAB, x=4, y=5).poke(scene.s.wFontLoaded, 0x01)  # nicknaming the starter
+    naming_screen(scene, "YOUR NAME?", "AS", 7)
+    state = adapter.read(scene.mem)
+    assert state.dialog == (
+        "YOUR NAME? Name: AS | A B C D E F G H I | >J K L M N O P Q R | S T U V W X Y Z | "
+        "x ( ) : ; [ ] PK MN | - ? ! (M) (F) / . , ED | lower case"
+    )
+    assert state.screen == "naming screen" and state.text_map == "" and not state.can_move
+    text = state.to_text()
+    assert "Screen: naming screen" in text and "Map: none (naming screen)" in text and "Map (@" not in text
+    naming_screen(scene, "RIVAL's NAME?", "", 7)
+    assert adapter.read(scene.mem).dialog.startswith("RIVAL's NAME? Name: (empty) | A B C")
+    scene.tile(12, 3, 0x7F)  # no blanks row: a plain full-width box, not the naming screen
+    assert adapter.read(scene.mem).screen is None
+
+
 def test_text_decoding() -> None:
     assert decode_tiles(encode("POKéMON got it!")) == "POKEMON got it!"
     assert decode_tiles(encode("café {PK}{MN}")) == "cafe PKMN"
@@ -425,14 +585,17 @@ def test_in_battle(name: str) -> None:
     state = adapter.read(scene.mem)
     assert state.in_battle and not state.can_move
     assert state.dialog == ">FIGHT PKMN ITEM RUN"
-    assert grid(state.text_map) == ["          "] * 4 + ["    @     "] + ["          "] * 4
+    assert state.text_map == "" and state.screen == "battle"  # the battle screen covers the map
+    assert "Map: none (battle)" in state.to_text()
     assert state.extra["battle_type"] == "wild"
     assert (state.extra["enemy_species"], state.extra["enemy_level"]) == ("PIDGEY", 3)
     assert (state.extra["enemy_hp"], state.extra["enemy_max_hp"]) == (12, 15)
+    assert "Enemy: PIDGEY L3 12/15HP" in state.to_text().split("\n")  # the agent reads the enemy too
     scene.poke(s.wIsInBattle, 2)
     assert adapter.read(scene.mem).extra["battle_type"] == "trainer"
     scene.poke(s.wIsInBattle, 0)
     assert "enemy_species" not in adapter.read(scene.mem).extra
+    assert "Enemy:" not in adapter.read(scene.mem).to_text()
 
 
 @pytest.mark.parametrize("name", GAMES)
@@ -495,9 +658,15 @@ def test_intro_is_not_overworld(name: str) -> None:
     assert not state.can_move
     assert state.location == "Title screen / intro" and state.map_id == REDS_HOUSE_2F
     assert state.milestones == ["game_running"] and state.party == [] and state.badges == []
-    assert grid(state.text_map) == ["          "] * 4 + ["    @     "] + ["          "] * 4
     assert state.dialog == "Hello there!"
+    # The player is on no map yet: no position, no map (wXCoord/wYCoord are stale bytes).
+    assert not state.on_map and state.text_map == ""
+    text = state.to_text()
+    assert text.startswith("Location: Title screen / intro\n")
+    assert "Position" not in text and "map 38" not in text and "Facing" not in text
+    assert "Map: none (not on a map)" in text
     assert adapter.read(bytearray(0x10000)).milestones == []  # power-on: nothing drawn yet
+    assert adapter.read(pallet_scene(scene).mem).on_map  # once in the overworld the position is shown
 
 
 BLOCKERS = {

@@ -7,7 +7,6 @@ good; the default press holds 8 frames, so random actions never trigger it).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 import warnings
@@ -19,10 +18,12 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import envs.gameboy.adapters
-from envs.gameboy.game import BUTTONS, RomError
+from envs.base import Progress
+from envs.checker import check_env as check_contract
 from envs.gameboy.emulator import EmulatorHang, GameBoyEmulator, validate_rom
-from envs.gameboy.env import TEXT_CHARSET, GameBoyEnv, sanitize_text
-from envs.registry import GYM_IDS, make_env
+from envs.gameboy.env import TEXT_CHARSET, GameBoyEnv, PressButtons, sanitize_text
+from envs.gameboy.game import BUTTONS, GameState, RomError
+from envs.registry import ENVS, env_names, env_options, make_env
 from tests.roms.build import build_tiny_rom, hanging_rom, random_rom, sdcc_available
 from tests.roms.tiny_adapter import TinyAdapter
 
@@ -129,7 +130,7 @@ def test_hang_in_the_middle_of_a_run_then_recover(tiny_rom: Path) -> None:
         _, info = env.reset()
         assert env.emulator.pid != pid
         _, _, _, _, info = env.step("RIGHT")
-        assert info["state"].x == 1
+        assert info["game"].x == 1
     finally:
         env.close()
 
@@ -185,6 +186,14 @@ def test_check_env_direct_and_through_make(tiny_rom: Path) -> None:
         wrapped.close()
 
 
+def test_env_contract_on_the_test_cartridge(tiny_rom: Path) -> None:
+    env = GameBoyEnv(tiny_rom, game=TinyAdapter, frames_per_step=30)
+    try:
+        check_contract(env, steps=6, fresh=lambda: GameBoyEnv(tiny_rom, game=TinyAdapter, frames_per_step=30))
+    finally:
+        env.close()
+
+
 def test_spaces_and_observation(env: GameBoyEnv) -> None:
     assert env.action_space.n == len(BUTTONS)
     obs, info = env.reset(seed=0)
@@ -192,14 +201,17 @@ def test_spaces_and_observation(env: GameBoyEnv) -> None:
     assert obs["frame"].shape == (144, 160, 3) and obs["frame"].dtype == np.uint8
     assert "Position: x=0 y=0" in obs["text"] and "Test Room" in obs["text"]
     assert info["frame_count"] == env.emulator.boot_frames and info["presses"] == []
-    assert info["milestones"] == ["booted"]
+    assert info["progress"] == Progress(where=("Test Room", 0, 0), label="Test Room (0, 0)", milestones=["booted"])
+    assert info["action_cost"] == 0 and isinstance(info["game"], GameState)
+    assert "state" not in info and "milestones" not in info
     before = obs["frame"]
     obs, _, _, _, info = env.step("RIGHT")
     assert "Position: x=1 y=0" in obs["text"] and "Facing: RIGHT" in obs["text"]
     # The cartridge scrolls the background with the player, so the rendered frame must change.
     assert not np.array_equal(before, obs["frame"])
     assert env.render() is obs["frame"]
-    assert env.state is info["state"]
+    assert env.state is info["game"]
+    assert info["progress"].where == ("Test Room", 1, 0) and info["action_cost"] == 1
 
 
 # -- the press contract ----------------------------------------------------------------------------------
@@ -207,16 +219,16 @@ def test_spaces_and_observation(env: GameBoyEnv) -> None:
 
 def test_press_contract_and_frame_accounting(env: GameBoyEnv) -> None:
     _, info0 = env.reset()
-    game_frames0 = info0["state"].extra["frames"]
+    game_frames0 = info0["game"].extra["frames"]
     _, _, _, _, info = env.step(["RIGHT", "RIGHT", "RIGHT"])
-    assert info["state"].x == 3 and info["presses"] == ["RIGHT"] * 3
-    assert "moved_right_3" in info["milestones"]
+    assert info["game"].x == 3 and info["presses"] == ["RIGHT"] * 3 and info["action_cost"] == 3
+    assert "moved_right_3" in info["progress"].milestones
     assert info["frame_count"] == info0["frame_count"] + 120
     # The cartridge counts its own frames: the emulator really ran 120 of them.
-    assert info["state"].extra["frames"] - game_frames0 == pytest.approx(120, abs=1)
+    assert info["game"].extra["frames"] - game_frames0 == pytest.approx(120, abs=1)
 
     _, _, _, _, info = env.step(["A", "A", "START", "LEFT", "UP"])  # 5 x (8 + 16) = 120 exactly
-    s = info["state"]
+    s = info["game"]
     assert (s.extra["a_presses"], s.extra["start_presses"], s.x, s.y) == (2, 1, 2, -1)
     assert info["frame_count"] == info0["frame_count"] + 240
     assert s.extra["joypad"] == 0  # the last press was released before the frame was taken
@@ -233,11 +245,18 @@ def test_long_press_lists_take_more_frames(tiny_rom: Path) -> None:
     try:
         _, info0 = env.reset()
         _, _, _, _, info = env.step(["DOWN"] * 8)  # 8 x 10 = 80 frames > 60
-        assert info["state"].y == 8
+        assert info["game"].y == 8
         assert info["frame_count"] - info0["frame_count"] == 80
-        assert info["state"].extra["frames"] - info0["state"].extra["frames"] == pytest.approx(80, abs=1)
+        assert info["game"].extra["frames"] - info0["game"].extra["frames"] == pytest.approx(80, abs=1)
         _, _, _, _, info2 = env.step([])  # an empty list waits one step
         assert info2["frame_count"] - info["frame_count"] == 60 and info2["presses"] == []
+        _, _, _, _, info3 = env.step(None)  # so does None (the contract's "no action")
+        assert info3["frame_count"] - info2["frame_count"] == 60 and info3["action_cost"] == 0
+        # The action tool's length limit follows max_presses.
+        (spec,) = env.action_tools()
+        assert spec.args.model_json_schema()["properties"]["buttons"]["maxItems"] == 8
+        _, _, _, _, info4 = env.step(spec.call(buttons=["UP"] * 8))
+        assert info4["game"].y == 0 and info4["action_cost"] == 8
     finally:
         env.close()
 
@@ -255,7 +274,30 @@ def test_action_forms(env: GameBoyEnv) -> None:
             env.parse_action(bad)
         _one_line(ei.value)
     _, _, _, _, info = env.step(np.int64(3))
-    assert info["state"].x == 1
+    assert info["game"].x == 1
+    assert env.parse_action(None) == []
+    assert env.parse_action({"name": "press_buttons", "arguments": {"buttons": "up, a"}}) == ["UP", "A"]
+
+
+def test_press_buttons_action_tool(env: GameBoyEnv) -> None:
+    (spec,) = env.action_tools()
+    assert spec.name == "press_buttons" and "START opens the menu" in spec.description
+    schema = spec.args.model_json_schema()
+    assert schema["type"] == "object" and schema["required"] == ["buttons"]
+    buttons = schema["properties"]["buttons"]
+    assert (buttons["minItems"], buttons["maxItems"], buttons["items"]["enum"]) == (1, 5, list(BUTTONS))
+    assert PressButtons(buttons="right a").buttons == ["RIGHT", "A"]
+    assert PressButtons(buttons=[" down ", "Start"]).buttons == ["DOWN", "START"]
+    for bad, pattern in [(["A", "JUMP"], "unknown button 'JUMP'"), ([], "at least 1"),
+                         (["A"] * 6, "at most 5"), ("", "at least 1"), ([3], "unknown button 3")]:
+        with pytest.raises(ValueError, match=pattern):
+            env.step({"name": "press_buttons", "arguments": {"buttons": bad}})
+    with pytest.raises(ValueError, match="unknown action 'click'; this env offers press_buttons"):
+        env.step({"name": "click", "arguments": {"ref": 1}})
+    _, _, _, _, info = env.step({"name": "press_buttons", "arguments": {"buttons": ["RIGHT", "DOWN"]}})
+    assert info["progress"].where == ("Test Room", 1, 1) and info["action_cost"] == 2
+    assert info["presses"] == ["RIGHT", "DOWN"]
+    assert "@ you" in env.instructions and "A talks" in env.instructions
 
 
 def test_step_before_reset_is_an_error(tiny_rom: Path) -> None:
@@ -281,7 +323,7 @@ def test_save_load_restores_emulator_and_frame_counter(
 
     obs2, info2 = env.load_state(blob)
     assert info2["frame_count"] == saved_count
-    assert (info2["state"].x, info2["state"].y) == (1, 1)
+    assert (info2["game"].x, info2["game"].y) == (1, 1) and info2["progress"].where == ("Test Room", 1, 1)
     assert np.array_equal(obs2["frame"], saved_frame)
     # Deterministic replay: the same action from the restored state gives the same result.
     replay = env.step(["RIGHT", "A"])
@@ -293,7 +335,7 @@ def test_save_load_restores_emulator_and_frame_counter(
     try:
         other.reset()
         _, info3 = other.load_state(blob)
-        assert info3["frame_count"] == saved_count and info3["state"].x == 1
+        assert info3["frame_count"] == saved_count and info3["game"].x == 1
     finally:
         other.close()
 
@@ -345,12 +387,21 @@ def test_registry_names_and_ids(tiny_rom: Path) -> None:
         # Our test cartridge is not a Pokémon ROM, whichever state the adapter modules are in.
         with pytest.raises(RomError):
             make_env(name, rom=tiny_rom)
-    with pytest.raises(RomError, match="unknown env"):
+    with pytest.raises(RomError, match="unknown env 'zelda'; known: quest, pokered") as ei:
         make_env("zelda")
-    for env_id in GYM_IDS.values():
-        assert env_id in gymnasium.registry
+    assert _one_line(ei.value).endswith("form")
+    assert env_names() == ["quest", "pokered", "pokeyellow", "pokecrystal", "form"]
+    for entry in ENVS.values():
+        assert entry.gym_id in gymnasium.registry and entry.description
     with pytest.raises(RomError, match="pokered needs --rom FILE"):
         gymnasium.make("harness/PokemonRed-v0")
+    assert "frames_per_step" in env_options("pokered") and "rom_path" not in env_options("pokered")
+    with pytest.raises(ValueError, match="'pokered' does not take option.s. frame_rate; it takes game, frames_"):
+        make_env("pokered", rom=tiny_rom, frame_rate=60)
+    with pytest.raises(ValueError, match="'form' does not take option.s. frames_per_step"):
+        make_env("form", frames_per_step=60)
+    with pytest.raises(ValueError, match="takes no ROM"):
+        make_env("form", rom=tiny_rom)
 
 
 def test_sanitize_text() -> None:
@@ -382,28 +433,22 @@ def test_emulator_calls(tiny_rom: Path) -> None:
         assert emu.read_state() is None
         with pytest.raises(ValueError, match="outside"):
             emu.read_memory(0xFFFF, 2)
+        assert emu.read_memory(0xC000, 0) == b"" and emu.read_memory(0x10000, 0) == b""
         with pytest.raises(ValueError, match="unknown button"):
             emu.press(["JUMP"])
 
 
-def _quest_ready() -> bool:
-    try:
-        return all(importlib.util.find_spec(m) for m in ("envs.gameboy.quest.build", "envs.gameboy.adapters.quest"))
-    except ImportError:
-        return False
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _quest_ready(), reason="envs.gameboy.quest.build / envs.gameboy.adapters.quest not written yet")
 def test_quest_env_through_gymnasium_make() -> None:
     env = gymnasium.make("harness/Quest-v0")
     try:
         check_env(env.unwrapped)
         obs, info = env.reset(seed=0)
-        assert info["state"].game == "quest"
+        assert info["game"].game == "quest"
         for b in ["START", "A", "DOWN", "RIGHT"]:
             obs, _, _, _, info = env.step(b)
         assert env.observation_space.contains(obs)
+        assert info["progress"].where[0] == info["game"].location
     finally:
         env.close()
     direct = make_env("quest")

@@ -10,7 +10,7 @@ import pytest
 from envs.gameboy.adapters.quest import QuestAdapter
 from envs.gameboy.game import RomError
 from envs.gameboy.quest.route import ROUTE, boot, expand, press
-from harness.store import RunStore
+from harness.log.store import RunReader
 from tests.conftest import harness_cli, inspect_json, write_replies
 
 warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
@@ -153,10 +153,10 @@ def test_route_through_the_runtime_records_milestone_events(tmp_path, quest_rom)
     assert names == list(QuestAdapter.milestones)
     last = s["milestones"][-1]
     assert last["name"] == "got_orb" and last["step"] == len(ROUTE) - 1 and last["button_presses"] == len(ROUTE)
-    steps = {e["step"]: e for e in RunStore(run).steps(0)}
+    steps = {e.step: e for e in RunReader(run).steps(0)}
     for m in s["milestones"]:
-        assert m["name"] in steps[m["step"]]["new_milestones"]
-        assert steps[m["step"]]["total_presses"] == m["button_presses"]
+        assert m["name"] in steps[m["step"]].new_milestones
+        assert steps[m["step"]].totals.presses == m["button_presses"]
 
 
 def test_probe_after_a_scripted_walk(quest_rom, tmp_path):

@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from harness.store import RunStore
-from tests.conftest import REPO, harness_cli, inspect_json, press, random_walk, write_replies
+from harness.log.events import FormatFailure, ModelCall
+from harness.log.store import RunReader
+from tests.conftest import REPO, edit_note, harness_cli, inspect_json, press, random_walk, write_replies
 
 
 def test_garbage_replies_are_counted_and_the_run_goes_on(tmp_path, quest_rom):
@@ -26,10 +27,13 @@ def test_garbage_replies_are_counted_and_the_run_goes_on(tmp_path, quest_rom):
     assert s["steps"] == 50
     assert s["format_failures"] == 50
     assert s["button_presses"] == 0
-    store = RunStore(run)
+    store = RunReader(run)
     assert store.step_ids() == list(range(50))
-    fail = store.last("format_failure")
-    assert fail["attempts"] == 3 and "no press_buttons call" in fail["error"]
+    fail = store.last(FormatFailure)
+    assert fail.attempts == 3 and "no tool call in the reply; call one of: press_buttons" in fail.error
+    assert "blue button" in fail.text
+    # every attempt is on record as a model call: 1 act + 2 repairs per step
+    assert s["model_calls"] == {"act": 50, "repair": 100}
 
 
 def test_repair_after_one_bad_reply_is_not_a_failure(tmp_path, quest_rom):
@@ -39,10 +43,13 @@ def test_repair_after_one_bad_reply_is_not_a_failure(tmp_path, quest_rom):
                 "--quiet")
     s = inspect_json(run)
     assert s["format_failures"] == 0 and s["button_presses"] == 10
-    steps = list(RunStore(run).steps(0))
-    assert all(e["repairs"] == 1 for e in steps)
+    steps = list(RunReader(run).steps(0))
+    assert all(e.repairs == 1 and e.model_calls == 2 for e in steps)
     # the repair round-trip's tokens are counted in the step
-    assert all(e["tokens_in"] > 0 and e["tokens_out"] >= 2 for e in steps)
+    assert all(e.tokens_in > 0 and e.tokens_out >= 2 for e in steps)
+    calls = [e for _, e in RunReader(run).events("model_call") if isinstance(e, ModelCall)]
+    assert [c.purpose for c in calls[:2]] == ["act", "repair"]
+    assert sum(c.tokens_in for c in calls) == s["tokens_in"] == steps[-1].totals.tokens_in
 
 
 def test_budget_stops_cleanly_and_resume_continues(tmp_path, quest_rom):
@@ -60,12 +67,12 @@ def test_budget_stops_cleanly_and_resume_continues(tmp_path, quest_rom):
     harness_cli("resume", str(run), "--steps", str(stopped_at + 5), "--budget-usd", "100", "--quiet")
     s2 = inspect_json(run)
     assert s2["steps"] == stopped_at + 5 and s2["status"] == "done"
-    assert RunStore(run).step_ids() == list(range(stopped_at + 5))
+    assert RunReader(run).step_ids() == list(range(stopped_at + 5))
 
 
 def test_model_outage_backs_off_and_goes_on(tmp_path, quest_rom):
     from harness.config import RunConfig
-    from harness.runner import start_run, summarize
+    from harness.run import start_run, summarize
 
     replies = write_replies(tmp_path / "r.jsonl", [{"error": "503 overloaded"}, {"error": "timeout"}, press("B")])
     cfg = RunConfig(env="quest", model=f"scripted:{replies}", steps=4, max_backoff_s=0.01)
@@ -91,17 +98,22 @@ def test_bad_api_key_stops_with_one_line(tmp_path, quest_rom):
 @pytest.mark.slow
 def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
     """SIGKILL a live run at random moments (twice mid-run, once during a resume's start-up), resume,
-    and check the log against an
-    uninterrupted reference run: replies are chosen by a hash of the prompt, so the two runs only
-    agree if the emulator state and the model's context window were restored exactly."""
-    replies = write_replies(tmp_path / "walk.jsonl", [{"mode": "by_prompt"}] + random_walk(97, seed=7))
+    and check the log against an uninterrupted reference run. Replies are chosen by a hash of the
+    prompt, so the two runs only agree if the emulator state, the harness document and the model's
+    context window were restored exactly. The `continual` preset lets the model edit its notes block
+    (a meta-tool whose result goes back to it before it acts), so steps with meta calls and harness
+    versions made inside a step are killed and resumed too."""
+    seed = int(time.time())
+    print(f"kill -9 test seed: {seed}")  # rerun a failure with this seed
+    rng = random.Random(seed)
+    notes = [edit_note(f"note {i}: room {i % 4} explored") for i in range(30)]
+    replies = write_replies(tmp_path / "walk.jsonl", [{"mode": "by_prompt"}] + random_walk(97, seed=7) + notes)
     run, ref = tmp_path / "run", tmp_path / "ref"
     target = 300
-    harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", str(target),
-                "--run-dir", str(ref), "--quiet")
-    rng = random.Random(int(time.time()))
-    cmd = [sys.executable, "-m", "harness.cli", "run", "--env", "quest", "--model", f"scripted:{replies}",
-           "--steps", str(target), "--run-dir", str(run), "--savestate-every", "7", "--quiet"]
+    common = ["--env", "quest", "--harness", "continual", "--model", f"scripted:{replies}", "--steps", str(target)]
+    harness_cli("run", *common, "--run-dir", str(ref), "--quiet")
+    cmd = [sys.executable, "-m", "harness.cli", "run", *common, "--run-dir", str(run), "--savestate-every", "7",
+           "--quiet"]
     killed_at = 0
     for _ in range(2):
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -112,48 +124,52 @@ def test_kill9_then_resume_keeps_step_ids_continuous(tmp_path, quest_rom):
             time.sleep(0.05)
             if (run / "run.sqlite").exists():
                 try:
-                    if len(RunStore(run).step_ids()) >= want:
+                    if len(RunReader(run).step_ids()) >= want:
                         break
                 except Exception:
                     pass
         time.sleep(rng.random() * 0.2)
         os.killpg(proc.pid, signal.SIGKILL)  # the emulator child dies too
         proc.wait()
-        before, killed_at = killed_at, len(RunStore(run).step_ids())
+        before, killed_at = killed_at, len(RunReader(run).step_ids())
         assert before < killed_at < target, "the kill must land mid-run"
         cmd = [sys.executable, "-m", "harness.cli", "resume", str(run), "--steps", str(target), "--quiet"]
-    # a third kill lands while a resume is still starting up (opening the log, replaying presses)
+    # a third kill lands while a resume is still starting up (opening the log, replaying actions)
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     time.sleep(rng.random() * 0.6)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     harness_cli(*cmd[3:], timeout=300)
-    store = RunStore(run)
-    ids = store.step_ids()
-    assert ids == list(range(target)), "step ids continuous from 0: none lost, none duplicated"
+    store = RunReader(run)
+    assert store.step_ids() == list(range(target)), "step ids continuous from 0: none lost, none duplicated"
     steps = list(store.steps(0))
-    assert {e["harness_version"] for e in steps} == {0}
     # presses accumulate without a jump across the resumes
     total = 0
     for e in steps:
-        total += e["presses"]
-        assert e["total_presses"] == total
-    reference = list(RunStore(ref).steps(0))
+        total += e.action_cost
+        assert e.totals.presses == total and e.totals.steps == e.step + 1
+    reference = list(RunReader(ref).steps(0))
+    assert sum(bool(e.calls) for e in reference) >= 10, "the scripted model must call the meta-tool now and then"
+    assert reference[-1].harness_version >= 5, "meta-tool calls must have made harness versions"
     for got, want in zip(steps, reference, strict=True):
-        assert (got["frame_ref"], got["prompt_ref"], got["buttons"]) == (
-            want["frame_ref"], want["prompt_ref"], want["buttons"]), f"diverged at step {got['step']}"
-    resumes = [e for _, e in store.events("run_resumed")]
-    assert len(resumes) in (2, 3)  # the early-killed resume may or may not have logged its start
-    s = inspect_json(run)
-    assert s["status"] == "done" and s["steps"] == target and s["resumes"] == len(resumes)
+        assert (got.frame_ref, got.prompt_ref, got.action, got.harness_version, [c.name for c in got.calls]) == (
+            want.frame_ref, want.prompt_ref, want.action, want.harness_version, [c.name for c in want.calls]
+        ), f"diverged at step {got.step} (seed {seed})"
+    resumes = store.count("run_resumed")
+    assert resumes in (2, 3)  # the early-killed resume may or may not have logged its start
+    s, r = inspect_json(run), inspect_json(ref)
+    assert s["status"] == "done" and s["steps"] == target and s["resumes"] == resumes
+    assert s["harness_version"] == r["harness_version"]
+    # model calls of the killed steps are on record (money spent), so the killed run made at least as many
+    assert sum(s["model_calls"].values()) >= sum(r["model_calls"].values())
 
 
 def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path, quest_rom):
     """SQLite's page cap gives the same SQLITE_FULL error a full disk does."""
     from harness.config import RunConfig
-    from harness.runner import resume_run, start_run
-    from harness.store import StoreError
+    from harness.log.store import StoreError
+    from harness.run import resume_run, start_run
 
     replies = write_replies(tmp_path / "r.jsonl", random_walk(13, seed=2))
     cfg = RunConfig(env="quest", model=f"scripted:{replies}", steps=40)
@@ -167,7 +183,7 @@ def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path
     finally:
         agent.env.close()
         agent.store.close()
-    ids = RunStore(tmp_path / "run").step_ids()
+    ids = RunReader(tmp_path / "run").step_ids()
     assert ids == list(range(len(ids))) and len(ids) >= 10
     agent = resume_run(tmp_path / "run", {})  # space is back: the run continues where the log ends
     try:
@@ -175,4 +191,4 @@ def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path
     finally:
         agent.env.close()
         agent.store.close()
-    assert RunStore(tmp_path / "run").step_ids() == list(range(40))
+    assert RunReader(tmp_path / "run").step_ids() == list(range(40))

@@ -1,40 +1,28 @@
-"""PyBoy in a child process we can always kill.
+"""PyBoy in a child process we can always kill (the process and RPC machinery live in envs/_child.py).
 
 Why a child process: a garbage ROM with a valid header can make `PyBoy.tick()` spin forever inside
 compiled code that holds no Python-level checkpoint, so neither SIGALRM nor KeyboardInterrupt reach
 it (an undefined opcode such as 0xD3 does this: PyBoy's CPU loop never advances its cycle counter).
-The only reliable cure is a process boundary: every request to the child carries a timeout, and on
-timeout the child gets SIGKILL and the caller an `EmulatorHang`.
+Every request to the child carries a timeout; on timeout the child gets SIGKILL and the caller an
+`EmulatorHang`.
 
-Protocol: one request, one reply over a `multiprocessing` Pipe. Replies are tagged with the request
-number so a reply left over from an interrupted call is never mistaken for the next one. Game adapters
-run *inside* the child on `pyboy.memory` (per-byte IPC would cost far more than the emulation), and a
-whole env step (presses, frames, one render, the adapter read) is a single round trip.
+Game adapters run *inside* the child on `pyboy.memory` (per-byte IPC would cost far more than the
+emulation), and a whole env step (presses, frames, one render, the adapter read) is a single round trip.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import inspect
 import io
-import itertools
-import json
-import multiprocessing.connection
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import traceback
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
+from envs._child import ChildCrashed, ChildHang, ChildProcess, import_object, object_path
 from envs.gameboy.game import BUTTONS, RomError, header_checksum_ok
 
 SCREEN_SHAPE: tuple[int, int, int] = (144, 160, 3)
@@ -47,11 +35,11 @@ MIN_FRAMES_PER_S = 1000  # pessimistic emulation speed used to stretch timeouts 
 StepResult = tuple[np.ndarray, dict[str, Any] | None]  # (RGB frame, GameState dict or None)
 
 
-class EmulatorHang(RomError):
+class EmulatorHang(ChildHang):
     """The child did not answer in time (the ROM hangs the emulator); it has been killed."""
 
 
-class EmulatorCrashed(RomError):
+class EmulatorCrashed(ChildCrashed):
     """The child process died while serving a request (e.g. the emulator crashed on this ROM)."""
 
 
@@ -91,17 +79,12 @@ def validate_rom(path: str | os.PathLike[str]) -> bytes:
 
 def adapter_path(cls: type) -> str:
     """'module:QualName' for a class the child can import (the child cannot unpickle a local class)."""
-    if "<locals>" in cls.__qualname__ or cls.__module__ == "__main__":
-        raise ValueError(f"adapter {cls.__qualname__} must be a module-level class in an importable module")
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _import_adapter(path: str) -> type:
-    module, _, qualname = path.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
+    try:
+        return object_path(cls)
+    except ValueError:
+        raise ValueError(
+            f"adapter {cls.__qualname__} must be a module-level class in an importable module"
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -109,10 +92,13 @@ def _import_adapter(path: str) -> type:
 # --------------------------------------------------------------------------------------------------
 
 
-class _Server:
+class EmulatorServer:
     """Owns the PyBoy instance inside the child. Each `op_*` method is one request type."""
 
     def __init__(self) -> None:
+        import warnings
+
+        warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")  # harmless, printed on PyBoy's import
         self.pyboy: Any = None
         self.adapter: Any = None
 
@@ -121,7 +107,7 @@ class _Server:
             raise RuntimeError("emulator has no ROM loaded; call boot() first")
         return self.pyboy
 
-    def stop(self) -> None:
+    def close(self) -> None:
         if self.pyboy is not None:
             with contextlib.suppress(Exception):
                 self.pyboy.stop(save=False)  # save=False: never write a .ram file anywhere
@@ -130,7 +116,7 @@ class _Server:
     def op_boot(self, rom: bytes, name: str, adapter: str | None, boot_frames: int) -> StepResult:
         from pyboy import PyBoy
 
-        self.stop()
+        self.close()
         self.adapter = None
         try:
             # A file-like ROM: PyBoy then neither reads nor writes .ram/.rtc files next to the ROM,
@@ -143,7 +129,7 @@ class _Server:
         # Run the first frames now, under the caller's timeout, so a ROM that hangs is caught here.
         self.pyboy.tick(boot_frames, True, False)
         if adapter is not None:
-            cls = _import_adapter(adapter)
+            cls = import_object(adapter)
             # Adapters that decode tables from the cartridge may take the ROM bytes.
             takes_rom = "rom" in inspect.signature(cls).parameters
             self.adapter = cls(rom=rom) if takes_rom else cls()
@@ -197,7 +183,10 @@ class _Server:
     def op_read_memory(self, addr: int, n: int) -> bytes:
         if addr < 0 or n < 0 or addr + n > 0x10000:
             raise ValueError(f"memory range 0x{addr:X}+{n} is outside 0x0000-0xFFFF")
-        return bytes(self._need().memory[addr : addr + n])
+        pyboy = self._need()
+        if n == 0:  # PyBoy refuses memory[a:a] ("Start address has to come before end address")
+            return b""
+        return bytes(pyboy.memory[addr : addr + n])
 
     def op_save_state(self) -> bytes:
         buf = io.BytesIO()
@@ -213,71 +202,9 @@ class _Server:
         return self.op_observe()  # PyBoy restores the screen buffer too
 
 
-def _portable(e: BaseException) -> BaseException:
-    """An exception the parent can unpickle without importing PyBoy or the adapter's modules."""
-    portable = type(e).__module__ in ("builtins", "envs.base", "envs.gameboy.game", __name__)
-    out = e if portable else RuntimeError(f"{type(e).__name__}: {e}")
-    return out.with_traceback(None)
-
-
-def _die_with_parent() -> None:
-    """Linux: have the kernel SIGKILL us when the parent dies, even mid-hang (best effort)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
-def _child_main(fd: int) -> None:
-    """Serve requests on the socket `fd` until 'close' or EOF."""
-    _die_with_parent()
-    # Ctrl-C in a terminal reaches the whole process group; the parent decides what to do (it may
-    # want to save a state first), so the child ignores it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")  # harmless, printed on import
-    conn = multiprocessing.connection.Connection(fd)
-    server = _Server()
-    conn.send((0, "ok", os.getpid()))
-    while True:
-        try:
-            seq, op, args = conn.recv()
-        except (EOFError, OSError):
-            break  # parent went away
-        if op == "close":
-            server.stop()
-            conn.send((seq, "ok", None))
-            break
-        try:
-            conn.send((seq, "ok", getattr(server, "op_" + op)(*args)))
-        except Exception as e:
-            err = _portable(e)
-            conn.send((seq, "err", (err, traceback.format_exc(limit=8))))
-    server.stop()
-
-
-# The child is a fresh interpreter started with subprocess rather than multiprocessing's "spawn":
-# spawn re-runs the caller's __main__ module in the child, which breaks any script without an
-# `if __name__ == "__main__"` guard. sys.path is handed over so the child imports what we import.
-_CHILD_CODE = (
-    "import sys, json; sys.path[:] = json.loads(sys.argv[2]); "
-    "from envs.gameboy.emulator import _child_main; _child_main(int(sys.argv[1]))"
-)
-
-
 # --------------------------------------------------------------------------------------------------
 # Parent side
 # --------------------------------------------------------------------------------------------------
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL (a hung PyBoy ignores everything gentler) and reap."""
-    if proc.poll() is None:
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(5)
 
 
 class GameBoyEmulator:
@@ -299,100 +226,34 @@ class GameBoyEmulator:
             raise ValueError(f"boot_frames must be at least 1, got {boot_frames}")
         self.timeout_s = timeout_s
         self.boot_frames = boot_frames
-        self.start_timeout_s = start_timeout_s  # interpreter start + imports, not the ROM's fault
-        self.rom_name = "emulator"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._conn: multiprocessing.connection.Connection | None = None
-        self._seq = itertools.count(1)
-        self._finalizer: weakref.finalize | None = None
-        self._booted = False
+        self._child = ChildProcess(
+            f"{EmulatorServer.__module__}:{EmulatorServer.__qualname__}",
+            name="emulator",
+            timeout_s=timeout_s,
+            start_timeout_s=start_timeout_s,
+            hang_error=EmulatorHang,
+            crash_error=EmulatorCrashed,
+            hang_hint="the ROM hangs the emulator",
+        )
+        self._booted_pid: int | None = None  # the child that runs a booted ROM (a hang or crash forgets it)
 
-    # -- process management ------------------------------------------------------------------------
+    @property
+    def rom_name(self) -> str:
+        return self._child.label
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._child.pid
 
     @property
     def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
-
-    def _start(self) -> None:
-        ours, theirs = socket.socketpair()
-        path = [p or os.getcwd() for p in sys.path]
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", _CHILD_CODE, str(theirs.fileno()), json.dumps(path)],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # keep a TUI's terminal clean; stderr stays for crash reports
-            )
-        finally:
-            theirs.close()  # the child holds its own copy; closing ours makes a dead child read as EOF
-        conn = multiprocessing.connection.Connection(ours.detach())
-        self._proc, self._conn = proc, conn
-        self._finalizer = weakref.finalize(self, _kill, proc)
-        if not conn.poll(self.start_timeout_s):
-            self._discard()
-            raise EmulatorCrashed(f"emulator process did not start within {self.start_timeout_s:.0f} s")
-        try:
-            conn.recv()
-        except (EOFError, OSError):
-            proc.wait(5)
-            code = proc.returncode
-            self._discard()
-            raise EmulatorCrashed(f"emulator process died while starting (exit code {code})") from None
-
-    def _discard(self) -> None:
-        """Kill the child (if any) and forget it."""
-        if self._finalizer is not None:
-            self._finalizer()  # runs _kill once
-            self._finalizer = None
-        if self._conn is not None:
-            self._conn.close()
-        self._proc, self._conn, self._booted = None, None, False
+        return self._child.alive
 
     def _call(self, op: str, *args: Any, timeout: float | None = None) -> Any:
-        if self._conn is None or self._proc is None:
-            raise RuntimeError("emulator is not running; call boot() first")
-        timeout = self.timeout_s if timeout is None else timeout
-        seq = next(self._seq)
-        try:
-            self._conn.send((seq, op, args))
-        except (BrokenPipeError, OSError):
-            self._died(op)
-        deadline = time.monotonic() + timeout
-        while True:  # replies to other numbers belong to calls interrupted in the parent: skip them
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._conn.poll(left):
-                self._discard()
-                raise EmulatorHang(
-                    f"{self.rom_name}: emulator did not answer {op!r} within {timeout:.1f} s "
-                    "(the ROM hangs the emulator); child process killed"
-                )
-            try:
-                got, status, payload = self._conn.recv()
-            except (EOFError, OSError):
-                self._died(op)
-            if got == seq:
-                break
-        if status == "ok":
-            return payload
-        err, child_tb = payload
-        err.add_note(f"in the emulator child process:\n{child_tb}")
-        raise err
-
-    def _died(self, op: str) -> NoReturn:
-        code = None
-        if self._proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(2)
-            code = self._proc.returncode
-        self._discard()
-        raise EmulatorCrashed(f"{self.rom_name}: emulator process died during {op!r} (exit code {code})")
+        return self._child.call(op, *args, timeout=timeout)
 
     def _require_booted(self) -> None:
-        if not self._booted:
+        if self._booted_pid is None or self._booted_pid != self._child.pid:
             raise RuntimeError("emulator has no ROM running; call boot() first")
 
     # -- public calls --------------------------------------------------------------------------------
@@ -404,15 +265,13 @@ class GameBoyEmulator:
         returned state. Returns the first (frame, state). Raises RomError (EmulatorHang if it hangs).
         """
         rom = validate_rom(rom_path)
-        self.rom_name = Path(rom_path).name
+        self._child.label = Path(rom_path).name
         path = adapter_path(adapter) if isinstance(adapter, type) else adapter
-        if not self.alive:
-            self._discard()
-            self._start()
-        self._booted = False
+        self._child.ensure_started()
+        self._booted_pid = None
         timeout = self.timeout_s + self.boot_frames / MIN_FRAMES_PER_S
         result = self._call("boot", rom, self.rom_name, path, self.boot_frames, timeout=timeout)
-        self._booted = True
+        self._booted_pid = self._child.pid
         return result
 
     def _frames_timeout(self, frames: int) -> float:
@@ -479,13 +338,8 @@ class GameBoyEmulator:
 
     def close(self) -> None:
         """Stop the emulator and its process. Safe to call twice."""
-        if self._conn is not None and self.alive:
-            with contextlib.suppress(RomError, RuntimeError, OSError):
-                self._call("close", timeout=2.0)
-            if self._proc is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self._proc.wait(2)
-        self._discard()
+        self._child.close()
+        self._booted_pid = None
 
     def __enter__(self) -> GameBoyEmulator:
         return self

@@ -1,4 +1,5 @@
-"""Gymnasium env for Game Boy games: PyBoy (in a killable child process) + a game adapter.
+"""Gymnasium env for Game Boy games: PyBoy (in a killable child process) + a game adapter, meeting the env
+contract of envs/base.py (one action tool, press_buttons; info["progress"] where=(location, x, y)).
 
 Built for a reset-free runtime: `reset()` powers the cartridge on once, then `step()` runs forever
 (`terminated` is never true). Continuity across process restarts comes from `save_state()` /
@@ -8,38 +9,80 @@ Built for a reset-free runtime: `reset()` powers the cartridge on once, then `st
 from __future__ import annotations
 
 import hashlib
-import string
+import re
 import struct
-import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, SupportsFloat
+from typing import Any, Literal, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from pydantic import BaseModel, Field, create_model, field_validator
 
+from envs.base import (
+    TEXT_CHARSET,
+    TEXT_MAX_LENGTH,
+    ActionSpec,
+    Progress,
+    sanitize_text,
+    validate_action,
+)
 from envs.gameboy.adapters import ADAPTERS, adapter_class
-from envs.gameboy.game import BUTTONS, GameAdapter, GameState, RomError, rom_title
 from envs.gameboy.emulator import DEFAULT_BOOT_FRAMES, SCREEN_SHAPE, GameBoyEmulator, adapter_path, validate_rom
+from envs.gameboy.game import BUTTONS, GameAdapter, GameState, RomError, rom_title
 
-# The text observation: printable ASCII and newlines, which covers GameState.to_text() and MAP_LEGEND.
-TEXT_CHARSET: str = "".join(c for c in string.printable if c not in "\t\r\x0b\x0c")
-TEXT_MAX_LENGTH = 16_384
-_TEXT_CHARS = frozenset(TEXT_CHARSET)
-_SYMBOLS = str.maketrans({"♂": "(M)", "♀": "(F)", "…": "...", "×": "x", "’": "'", "“": '"', "”": '"'})
+__all__ = ["GameBoyEnv", "PressButtons", "TEXT_CHARSET", "TEXT_MAX_LENGTH", "resolve_adapter", "sanitize_text"]
 
 STATE_MAGIC = b"CHGB"  # continual-harness Game Boy state
 STATE_VERSION = 1
 _STATE_HEADER = struct.Struct("<4sB20sQ")  # magic, version, sha1(ROM), our frame counter
 
+PRESS_BUTTONS = "press_buttons"
+INSTRUCTIONS = """\
+Each turn you see the Game Boy screen as text: your location, position (x, y; y grows downward), facing,
+any dialog or menu on screen, and a map of the tiles around you (@ you, . walkable, # wall, ? object,
+N person, D door, ~ water, g tall grass, _ ledge you can only jump down).
+A direction moves one tile, or first turns you to face that way. A talks to what you face and advances
+dialog; B cancels; START opens the menu."""
 
-def sanitize_text(text: str, max_length: int = TEXT_MAX_LENGTH) -> str:
-    """Fit `text` into the Text space: accents stripped, a few symbols spelled out, the rest '?'."""
-    if not all(c in _TEXT_CHARS for c in text):
-        text = unicodedata.normalize("NFKD", text.translate(_SYMBOLS))
-        text = "".join(c if c in _TEXT_CHARS else "?" for c in text if not unicodedata.combining(c))
-    return text[:max_length]
+
+class PressButtons(BaseModel):
+    """Arguments of press_buttons: the buttons to press, in order."""
+
+    buttons: list[Literal["UP", "DOWN", "LEFT", "RIGHT", "A", "B", "START", "SELECT"]] = Field(
+        min_length=1, max_length=5, description="buttons to press in order, e.g. [\"UP\", \"A\"]"
+    )
+
+    @field_validator("buttons", mode="before")
+    @classmethod
+    def _normalise(cls, v: Any) -> Any:
+        """Accept "up, a" / "UP A" and lower case; name the first button that is not one."""
+        if isinstance(v, str):
+            v = [p for p in re.split(r"[\s,;]+", v) if p]
+        if isinstance(v, list | tuple):
+            out = []
+            for b in v:
+                name = b.strip().upper() if isinstance(b, str) else b
+                if name not in BUTTONS:
+                    raise ValueError(f"unknown button {b!r}; use {', '.join(BUTTONS)}")
+                out.append(name)
+            return out
+        return v
+
+
+@lru_cache
+def press_buttons_args(max_presses: int) -> type[PressButtons]:
+    """PressButtons with `max_presses` as its length limit (the JSON schema the model sees says so)."""
+    if max_presses == 5:
+        return PressButtons
+    field = PressButtons.model_fields["buttons"]
+    return create_model(
+        f"PressButtons{max_presses}",
+        __base__=PressButtons,
+        buttons=(field.annotation, Field(min_length=1, max_length=max_presses, description=field.description)),
+    )
 
 
 def resolve_adapter(game: str | type | None, rom: bytes, rom_name: str) -> type[GameAdapter]:
@@ -81,14 +124,19 @@ def resolve_adapter(game: str | type | None, rom: bytes, rom_name: str) -> type[
 
 
 class GameBoyEnv(gym.Env[dict[str, Any], Any]):
-    """One Game Boy cartridge as a gymnasium env.
+    """One Game Boy cartridge as a gymnasium env meeting the contract in envs/base.py.
 
-    Action: an index into BUTTONS (the `action_space`), a button name, or a list of up to
-    `max_presses` names/indices (an empty list waits one step). Each press holds the button
-    `press_frames` frames and releases it for `release_frames`; idle frames follow until the step has
-    used `frames_per_step` (more if the presses need more). Observation: the last frame (RGB) and the
-    adapter's `GameState.to_text()`. `info`: state (GameState), presses, frame_count, milestones.
+    Action: `{"name": "press_buttons", "arguments": {"buttons": [...]}}` (the one ActionSpec), None
+    (no press: one idle step), or the legacy forms: an index into BUTTONS (the `action_space`), a
+    button name, or a list of up to `max_presses` names/indices (an empty list waits one step). Each
+    press holds the button `press_frames` frames and releases it for `release_frames`; idle frames
+    follow until the step has used `frames_per_step` (more if the presses need more).
+    Observation: the last frame (RGB) and the adapter's `GameState.to_text()`. `info`: progress
+    (Progress: where=(location, x, y)), action_cost (presses), game (GameState), presses (names),
+    frame_count.
     """
+
+    instructions = INSTRUCTIONS
 
     # One rendered frame per step; 30 fps plays a recording back fast (real time is 60/frames_per_step).
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
@@ -126,7 +174,18 @@ class GameBoyEnv(gym.Env[dict[str, Any], Any]):
         self.release_frames = release_frames
         self.max_presses = max_presses
         self.render_mode = render_mode
-        self.action_space = spaces.Discrete(len(BUTTONS))
+        self.action_space = spaces.Discrete(len(BUTTONS))  # the legacy index form; the model uses action_tools()
+        self._action_tools = [
+            ActionSpec(
+                name=PRESS_BUTTONS,
+                description=(
+                    f"Press 1 to {max_presses} Game Boy buttons in order (each press counts). A direction moves "
+                    "one tile or turns; A interacts / advances text; B cancels; START opens the menu."
+                ),
+                args=press_buttons_args(max_presses),
+                examples=({"buttons": ["A"]}, {"buttons": ["RIGHT", "DOWN"]}, {"buttons": ["B", "LEFT", "UP"]}),
+            )
+        ]
         self.observation_space = spaces.Dict(
             {
                 "frame": spaces.Box(0, 255, SCREEN_SHAPE, np.uint8),
@@ -151,6 +210,7 @@ class GameBoyEnv(gym.Env[dict[str, Any], Any]):
         return self._observe(frame, state, [])
 
     def step(self, action: Any) -> tuple[dict[str, Any], SupportsFloat, bool, bool, dict[str, Any]]:
+        """One step: the presses in `action`, then idle frames (see the class docstring for the forms)."""
         if self._obs is None:
             raise RuntimeError("call reset() before step()")
         presses = self.parse_action(action)
@@ -197,10 +257,19 @@ class GameBoyEnv(gym.Env[dict[str, Any], Any]):
         self.frame_count = frame_count
         return self._observe(frame, state, [])
 
+    def action_tools(self) -> list[ActionSpec]:
+        """One action: press_buttons."""
+        return list(self._action_tools)
+
     # -- helpers -----------------------------------------------------------------------------------
 
     def parse_action(self, action: Any) -> list[str]:
-        """Action -> button names. Accepts an index, a name, or a list of them (max `max_presses`)."""
+        """Action -> button names. Accepts the action dict, None, an index, a name, or a list of them."""
+        if action is None:
+            return []
+        if isinstance(action, dict):
+            _, args = validate_action(self._action_tools, action)
+            return list(args.buttons)  # type: ignore[attr-defined]
         if isinstance(action, str | int | np.integer):
             items: Sequence[Any] = [action]
         elif isinstance(action, np.ndarray) and action.ndim == 0:
@@ -232,10 +301,16 @@ class GameBoyEnv(gym.Env[dict[str, Any], Any]):
         self._state = state
         self._obs = {"frame": frame, "text": sanitize_text(state.to_text())}
         info = {
-            "state": state,
+            # off the map (title screen, intro) a position would name a place the player is not on yet
+            "progress": Progress(
+                where=(state.location, state.x, state.y) if state.on_map else (state.location,),
+                label=f"{state.location} ({state.x}, {state.y})" if state.on_map else state.location,
+                milestones=list(state.milestones),
+            ),
+            "action_cost": len(presses),
+            "game": state,
             "presses": presses,
             "frame_count": self.frame_count,
-            "milestones": list(state.milestones),
         }
         return self._obs, info
 

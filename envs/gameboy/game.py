@@ -42,6 +42,10 @@ def read_u8(mem: Memory, addr: int) -> int:
 
 
 def read_bytes(mem: Memory, addr: int, n: int) -> bytes:
+    """`n` bytes from `addr`; b"" for n <= 0 (PyBoy's memory view refuses an empty or reversed slice,
+    a bytearray would not: without this an empty party crashed on the real emulator only)."""
+    if n <= 0:
+        return b""
     return bytes(mem[addr : addr + n])  # type: ignore[arg-type]
 
 
@@ -65,6 +69,16 @@ class GameState(BaseModel):
     x: int
     y: int
     facing: str = Field(description="UP / DOWN / LEFT / RIGHT")
+    on_map: bool = Field(
+        default=True,
+        description="the player stands on a map; False on the title screen and intro, where map_id, x, y and "
+        "facing are stale or meaningless and are not shown",
+    )
+    screen: str | None = Field(
+        default=None,
+        description="a full-screen menu or scene covering the map (e.g. 'naming screen'); the text map is not "
+        "shown while it is up",
+    )
     text_map: str = Field(description="ASCII map around the player, rows joined by newlines; see MAP_LEGEND")
     dialog: str | None = Field(default=None, description="on-screen dialog/menu text, if any")
     can_move: bool = Field(description="player is in the overworld and free to walk (not in dialog/menu/battle/intro)")
@@ -80,10 +94,20 @@ class GameState(BaseModel):
 
     def to_text(self) -> str:
         """The text observation the agent reads."""
+        if self.on_map:
+            where = (f"Location: {self.location} (map {self.map_id})  Position: x={self.x} y={self.y}  "
+                     f"Facing: {self.facing}")
+        else:
+            where = f"Location: {self.location}"
         lines = [
-            f"Location: {self.location} (map {self.map_id})  Position: x={self.x} y={self.y}  Facing: {self.facing}",
+            where,
             f"Can move: {'yes' if self.can_move else 'no'}  In battle: {'yes' if self.in_battle else 'no'}",
         ]
+        if self.screen:
+            lines.append(f"Screen: {self.screen}")
+        enemy = self._enemy()
+        if enemy:
+            lines.append(enemy)
         if self.badges:
             lines.append("Badges: " + ", ".join(self.badges))
         if self.party:
@@ -94,9 +118,24 @@ class GameState(BaseModel):
             lines.append("Items: " + ", ".join(self.inventory))
         if self.dialog:
             lines.append(f'Dialog: "{self.dialog}"')
-        lines.append("Map (@ you, . walk, # wall, ? object, N npc, D door):")
-        lines.append(self.text_map)
+        if self.text_map:
+            lines.append("Map (@ you, . walk, # wall, ? object, N npc, D door):")
+            lines.append(self.text_map)
+        else:
+            lines.append(f"Map: none ({self.screen or 'not on a map'})")
         return "\n".join(lines)
+
+    def _enemy(self) -> str | None:
+        """'Enemy: PIDGEY L3 12/15HP' from the adapter's enemy_* extras, in battle only."""
+        species = self.extra.get("enemy_species")
+        if not self.in_battle or not species:
+            return None
+        text = f"Enemy: {species}"
+        if "enemy_level" in self.extra:
+            text += f" L{self.extra['enemy_level']}"
+        if "enemy_hp" in self.extra and "enemy_max_hp" in self.extra:
+            text += f" {self.extra['enemy_hp']}/{self.extra['enemy_max_hp']}HP"
+        return text
 
 
 @runtime_checkable

@@ -66,7 +66,8 @@ from envs.gameboy.game import (
 W_TILEMAP = 0xC4A0
 SCREEN_W, SCREEN_H = 20, 18
 _BOX_TILES = BoxTiles(
-    data.BOX_TOP_LEFT, data.BOX_HORIZONTAL, data.BOX_TOP_RIGHT, data.BOX_VERTICAL, data.BOX_BOTTOM_LEFT
+    data.BOX_TOP_LEFT, data.BOX_HORIZONTAL, data.BOX_TOP_RIGHT, data.BOX_VERTICAL, data.BOX_BOTTOM_LEFT,
+    data.BOX_BOTTOM_RIGHT,
 )
 W_OVERWORLD_MAP_BLOCKS = 0xC800
 OVERWORLD_MAP_BLOCKS_LEN = 0xCD14 - 0xC800
@@ -331,8 +332,13 @@ class PokeCrystalAdapter:
         constant = data.map_constant(group, number)
         x, y = s.u8(W_X_COORD), s.u8(W_Y_COORD)
         battle_mode = s.u8(W_BATTLE_MODE)
-        boxes = self._text_boxes(s)
+        # The naming keyboard covers the whole screen; it is also opened from the overworld (nicknaming
+        # the starter in Elm's lab), where the map loop keeps running underneath: no map is shown then.
+        naming = self._is_naming_screen(s)
+        boxes = [self._naming_screen_text(s)] if naming else self._text_boxes(s)
         dialog = "\n".join(boxes) if boxes else None
+        # Full-screen scenes that hide the map (the map loop's state stays in memory under them).
+        screen = "naming screen" if naming else "battle" if battle_mode else None
         party = self._party(s)
         badge_bits = s.u8(W_JOHTO_BADGES) | s.u8(W_KANTO_BADGES) << 8
         in_map_loop = s.u8(W_MAP_STATUS) == MAPSTATUS_HANDLE and constant is not None
@@ -372,7 +378,9 @@ class PokeCrystalAdapter:
             x=x,
             y=y,
             facing=FACINGS[s.u8(W_OBJECT_STRUCTS + OBJECT_FACING) >> 2 & 3],
-            text_map=self._text_map(s, x, y) if in_map_loop else "",
+            on_map=constant is not None,  # the game clears WRAM at reset: no map until one is entered
+            screen=screen,
+            text_map=self._text_map(s, x, y) if in_map_loop and screen is None else "",
             dialog=dialog,
             can_move=can_move,
             in_battle=battle_mode != 0,
@@ -445,20 +453,54 @@ class PokeCrystalAdapter:
     def _text_boxes(s: _Snapshot) -> list[str]:
         """Text of every framed box on screen (speech box, menus, yes/no), top-left first.
 
-        Frames are found by envs.gameboy.adapters._textbox.find_boxes.
+        Frames are found by envs.gameboy.adapters._textbox.find_boxes. A title written over the top
+        edge (the naming menu's "NAME") becomes a first line "NAME:"; arrows drawn in the frame (the
+        clock setting) add a line saying that UP/DOWN change the value; the ▼ prompt on the bottom edge
+        ends the text.
         """
         tiles = s.tilemap()
         texts = []
         for box in find_boxes(tiles, _BOX_TILES):
             lines = []
+            edges = list(box.top_edge(tiles)) + list(box.bottom_edge(tiles))
+            title = " ".join(
+                data.decode_text([t for t in box.top_edge(tiles) if t not in data.FRAME_ARROW_TILES]).split())
+            if title:
+                lines.append(title + ":")
             for r in range(box.top + 1, box.bottom):
                 row = r * SCREEN_W
                 line = data.decode_text(list(tiles[row + box.left + 1 : row + box.right])).strip()
                 if line:
                     lines.append(" ".join(line.split()))
+            if any(t in data.FRAME_ARROW_TILES for t in edges) and len(lines) > (1 if title else 0):
+                lines.append("(UP/DOWN to change)")
+            elif data.MORE_TEXT_ARROW in box.bottom_edge(tiles) and lines and not lines[-1].endswith("▼"):
+                lines[-1] += "▼"  # LoadBlinkingCursor draws the "more text" prompt on the bottom edge
             if lines:
                 texts.append("\n".join(lines))
         return texts
+
+    @staticmethod
+    def _is_naming_screen(s: _Snapshot) -> bool:
+        """NamingScreen_InitText fills the screen with the border tile and clears the inside: the top and
+        bottom rows stay border all the way across."""
+        tiles = s.tilemap()
+        bottom = (SCREEN_H - 1) * SCREEN_W
+        return all(t == data.NAMING_BORDER for t in tiles[:SCREEN_W]) and all(
+            t == data.NAMING_BORDER for t in tiles[bottom : bottom + SCREEN_W])
+
+    @staticmethod
+    def _naming_screen_text(s: _Snapshot) -> str:
+        """The prompt ("YOUR NAME?", "<mon>'S NICKNAME?"), the name so far with its blanks as '_', and
+        the keyboard rows ("A B C D E F G H I" ... "lower DEL END"), one per line."""
+        tiles = s.tilemap()
+        lines = []
+        for r in range(1, SCREEN_H - 1):
+            row = r * SCREEN_W
+            line = data.decode_text(list(tiles[row + 1 : row + SCREEN_W - 1]), data.NAMING_OVERRIDES)
+            if line.strip():
+                lines.append(" ".join(line.split()))
+        return "\n".join(lines)
 
     # ---- text map -----------------------------------------------------------------------------------
 
@@ -531,10 +573,11 @@ class PokeCrystalAdapter:
             if s.u8(obj + OBJECT_SPRITE) == 0 or flags >> OBJ_INVISIBLE_F & 1 or flags >> OBJ_EMOTE_F & 1:
                 continue
             index = s.u8(obj + OBJECT_MAP_OBJECT_INDEX)
-            kind = "N"
+            kind = "?" if s.u8(obj + OBJECT_SPRITE) in data.ITEM_SPRITES else "N"
             if index < NUM_MAP_OBJECTS:
                 color = s.u8(W_MAP_OBJECTS + MAP_OBJECT_LENGTH * index + MAPOBJECT_COLOR)
-                kind = "?" if color & 0x0F == OBJECTTYPE_ITEMBALL else "N"
+                if color & 0x0F == OBJECTTYPE_ITEMBALL:
+                    kind = "?"
             mx = s.u8(obj + OBJECT_NEXT_MAP_X) - MAP_COORD_OFFSET
             put(mx, s.u8(obj + OBJECT_NEXT_MAP_Y) - MAP_COORD_OFFSET, kind)
         grid[r][r] = "@"

@@ -287,9 +287,33 @@ BOX_TOP_LEFT, BOX_HORIZONTAL, BOX_TOP_RIGHT, BOX_VERTICAL, BOX_BOTTOM_LEFT, BOX_
 )
 
 
-def decode_text(tiles: bytes | list[int]) -> str:
-    """Tile ids -> text; ids with no glyph (map graphics, HUD pieces) read as spaces."""
+def decode_text(tiles: bytes | list[int], overrides: dict[int, str] | None = None) -> str:
+    """Tile ids -> text; ids with no glyph (map graphics, HUD pieces) read as spaces. `overrides` reads
+    some ids differently on one screen (the naming screen's blanks)."""
+    if overrides:
+        return "".join(overrides.get(t, CHARMAP.get(t, " ")) for t in tiles)
     return "".join(CHARMAP.get(t, " ") for t in tiles)
+
+
+# Arrows drawn into a box's frame by the clock setting (engine/rtc/timeset.asm): InitClock loads them
+# as tiles $01/$02, SetDayOfWeek draws them over the "♂"/"♀" tiles $EF/$F5. (Not the ▼ "more text"
+# prompt, which the speech box also shows on its bottom edge.)
+FRAME_ARROW_TILES: frozenset[int] = frozenset([0x01, 0x02, 0xEF, 0xF5])
+MORE_TEXT_ARROW = 0xEE  # "▼", drawn at (18, 17): on the speech box's bottom edge
+
+# The naming screen (engine/menus/naming_screen.asm): the whole screen is filled with the border tile
+# NAMINGSCREEN_BORDER ($60), then the prompt area and the keyboard are cleared and written. The name
+# being typed shows its blanks as NAMINGSCREEN_UNDERLINE ($F2, the cursor) and NAMINGSCREEN_MIDDLELINE
+# ($EB); the cursor on the keyboard is a sprite, not a tile.
+NAMING_BORDER = 0x60
+NAMING_OVERRIDES: dict[int, str] = {0x60: " ", 0xF2: "_", 0xEB: "_"}
+
+# Sprite ids (constants/sprite_constants.asm) of things rather than people: Poké Balls (item balls and
+# the starter balls on Elm's desk), the Pokédex, papers, game consoles, trophies, fruit trees, and the
+# variable sprites of the bedroom console and dolls. Drawn '?' on the text map.
+ITEM_SPRITES: frozenset[int] = frozenset(
+    [0x51, 0x54, 0x55, 0x56, 0x57, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F, 0xF0, 0xF1, 0xF2, 0xF3]
+)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ bus address (banked reads through PyBoy returned 0; see FIELD-NOTES).
 | map id                | D35E                | D35D                | wCurMap                             |
 | y / x                 | D361 / D362         | D360 / D361         | wYCoord / wXCoord                   |
 | tileset               | D367                | D366                | wCurMapTileset                      |
+| map height / width    | D368 / D369         | D367 / D368         | wCurMapHeight / Width (in blocks)   |
+| map connections       | D370                | D36F                | wCurMapConnections (E1 W2 S4 N8)    |
 | warps (y, x, id, map) | D3AE, D3AF          | D3AD, D3AE          | wNumberOfWarps, wWarpEntries        |
 | signs (y, x)          | D4B0, D4B1          | D4AF, D4B0          | wNumSigns, wSignCoords              |
 | walkable-tile list    | D530 (-> bank 0)    | D52F (-> bank 1)    | wTilesetCollisionPtr                |
@@ -40,7 +42,7 @@ Collision lists: Red/Blue keep them in bank 0 (Overworld_Coll at 0x1735), Yellow
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -104,7 +106,11 @@ class Gen1Layout:
     status_flags5: int  # wd730
     status_flags6: int  # wd732
     movement_flags: int  # wd736
-    poke_ball_sprite: int  # picture id of item balls (SPRITE_POKE_BALL / SPRITE_BALL)
+    cur_map_height: int  # in 32x32 blocks: the map is 2 * height squares tall
+    cur_map_width: int
+    map_connections: int
+    item_sprites: frozenset[int]  # picture ids of things (item ball, Pokédex, ...) rather than people
+    hidden_events: dict[int, frozenset[tuple[int, int]]]  # map id -> (x, y) of visible hidden events
     tile_map: int = 0xC3A0
     sprite_data1: int = 0xC100
     sprite_data2: int = 0xC200
@@ -121,7 +127,8 @@ RED_LAYOUT = Gen1Layout(
     enemy_species=0xCFE5, enemy_hp=0xCFE6, enemy_level=0xCFF3, enemy_max_hp=0xCFF4, font_loaded=0xCFC4,
     num_warps=0xD3AE, warps=0xD3AF, num_signs=0xD4B0, signs=0xD4B1, collision_ptr=0xD530,
     grass_tile=0xD535, status_flags5=0xD730, status_flags6=0xD732, movement_flags=0xD736,
-    poke_ball_sprite=0x3D,
+    cur_map_height=0xD368, cur_map_width=0xD369, map_connections=0xD370, item_sprites=data.ITEM_SPRITES_RED,
+    hidden_events=data.HIDDEN_EVENTS_RED,
 )
 YELLOW_LAYOUT = Gen1Layout(
     cur_map=0xD35D, y=0xD360, x=0xD361, tileset=0xD366, badges=0xD355, party_count=0xD162,
@@ -129,7 +136,9 @@ YELLOW_LAYOUT = Gen1Layout(
     enemy_species=0xCFE4, enemy_hp=0xCFE5, enemy_level=0xCFF2, enemy_max_hp=0xCFF3, font_loaded=0xCFC3,
     num_warps=0xD3AD, warps=0xD3AE, num_signs=0xD4AF, signs=0xD4B0, collision_ptr=0xD52F,
     grass_tile=0xD534, status_flags5=0xD72F, status_flags6=0xD731, movement_flags=0xD735,
-    poke_ball_sprite=0x47, pikachu_slot=15, pikachu_happiness=0xD46F, pikachu_mood=0xD470,
+    cur_map_height=0xD367, cur_map_width=0xD368, map_connections=0xD36F, item_sprites=data.ITEM_SPRITES_YELLOW,
+    hidden_events=data.HIDDEN_EVENTS_YELLOW,
+    pikachu_slot=15, pikachu_happiness=0xD46F, pikachu_mood=0xD470,
 )
 
 
@@ -170,22 +179,30 @@ def decode_string(raw: Sequence[int], player: str = "", rival: str = "") -> str:
     return _fix_accents("".join(out)).strip()
 
 
-_BOX_TILES = BoxTiles(data.BOX_TL, data.BOX_H, data.BOX_TR, data.BOX_V, data.BOX_BL)
+_BOX_TILES = BoxTiles(data.BOX_TL, data.BOX_H, data.BOX_TR, data.BOX_V, data.BOX_BL, data.BOX_BR)
 
 
 def find_boxes(screen: Sequence[int]) -> list[Box]:
     """Frames drawn with ┌─┐│└┘ (TextBoxBorder), top to bottom, left to right. A box whose top edge
-    runs into another box's ┌ (the battle menu drawn over the text box) ends there."""
+    runs into another box's ┌ (the battle menu drawn over the text box) ends there; a title written
+    over the top edge (the naming menus' "NAME") is read as the box's title."""
     return _find_boxes(screen, _BOX_TILES, top_edge_may_end_in_box=True)
 
 
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
 def box_text(screen: Sequence[int], box: Box) -> str:
+    """The box's lines joined by spaces, prefixed 'TITLE:' when a title is written over its top edge."""
     lines = []
     for r in range(box.top + 1, box.bottom):
-        line = decode_tiles(screen[r * SCREEN_W + box.left + 1 : r * SCREEN_W + box.right])
-        if line.strip():
-            lines.append(" ".join(line.split()))
-    return " ".join(lines)
+        line = _squeeze(decode_tiles(screen[r * SCREEN_W + box.left + 1 : r * SCREEN_W + box.right]))
+        if line:
+            lines.append(line)
+    text = " ".join(lines)
+    title = _squeeze(decode_tiles(box.top_edge(screen)))
+    return f"{title}: {text}" if title and text else title or text
 
 
 def read_dialog(screen: Sequence[int], boxes: list[Box] | None = None) -> str | None:
@@ -194,6 +211,34 @@ def read_dialog(screen: Sequence[int], boxes: list[Box] | None = None) -> str | 
     if not boxes:
         return None
     return " | ".join(t for t in (box_text(screen, b) for b in boxes) if t)
+
+
+def _row(screen: Sequence[int], row: int, start: int = 0, stop: int = SCREEN_W) -> Sequence[int]:
+    return screen[row * SCREEN_W + start : row * SCREEN_W + stop]
+
+
+def is_naming_screen(screen: Sequence[int], boxes: list[Box]) -> bool:
+    """DisplayNamingScreen is up: the keyboard frame spans rows 4-14 of the whole width, and the name's
+    blanks (underscore tiles) run along row 3 from column 10 (7 for a player/rival name, 10 for a
+    nickname)."""
+    return any((b.top, b.left, b.bottom, b.right) == (4, 0, 14, SCREEN_W - 1) for b in boxes) and all(
+        t in data.NAMING_UNDERSCORES for t in _row(screen, 3, 10, 17))
+
+
+def naming_screen_text(screen: Sequence[int]) -> str:
+    """'YOUR NAME? Name: ASH | >A B C ... | ... | lower case': the prompt, the name typed so far, the
+    keyboard rows (the cursor shows as '>') and the case switch below the keyboard."""
+
+    def text(row: int, start: int = 0, stop: int = SCREEN_W) -> str:
+        tiles = _row(screen, row, start, stop)
+        return _squeeze(_fix_accents("".join(
+            "ED" if t == data.NAMING_ED_TILE else data.SCREEN_CHARS.get(t, " ") for t in tiles)))
+
+    prompt = _squeeze(f"{text(1)} {text(3, 0, 10)}")  # "YOUR NAME?" / "RIVAL's NAME?" / "<mon> ... NICKNAME?"
+    typed = text(2, 10)
+    keys = [line for line in (text(r, 1, SCREEN_W - 1) for r in range(5, 14)) if line]
+    case = text(15)
+    return " | ".join([f"{prompt} Name: {typed or '(empty)'}", *keys, *([case] if case else [])])
 
 
 def bcd(raw: Sequence[int]) -> int:
@@ -261,9 +306,15 @@ class _Gen1Adapter:
         # the bedroom during Oak's speech), so nothing location-based is reported.
         started = bool(read_u8(mem, L.status_flags6) & 0x01)
         boxes = find_boxes(screen)
+        # The naming keyboard covers the whole screen (also when nicknaming in the overworld): its text
+        # is the dialog and no map is shown.
+        naming = is_naming_screen(screen, boxes)
         party = self._party(mem) if started else []
         badge_bits = read_u8(mem, L.badges) if started else 0
         badges = [b for bit, b in enumerate(data.BADGES) if badge_bits >> bit & 1]
+        # No map while the player is on none yet (intro), or a full-screen scene covers it.
+        screen_name = "naming screen" if naming else "battle" if in_battle else None
+        text_map = "" if not started or screen_name else self._text_map(mem, screen, boxes)
         return GameState(
             game=self.name,
             location=self._map_name(map_id) if started else "Title screen / intro",
@@ -271,8 +322,10 @@ class _Gen1Adapter:
             x=read_u8(mem, L.x),
             y=read_u8(mem, L.y),
             facing=data.FACING.get(read_u8(mem, L.sprite_data1 + 9) & 0x0C, "DOWN"),
-            text_map=self._text_map(mem, screen, boxes, started and not in_battle),
-            dialog=read_dialog(screen, boxes),
+            on_map=started,
+            screen=screen_name,
+            text_map=text_map,
+            dialog=naming_screen_text(screen) if naming else read_dialog(screen, boxes),
             can_move=self._can_move(mem, screen, started, in_battle),
             in_battle=in_battle,
             badges=badges,
@@ -349,54 +402,81 @@ class _Gen1Adapter:
             self._passable_cache[ptr] = frozenset(tiles)
         return self._passable_cache[ptr]
 
-    def _text_map(self, mem: Memory, screen: bytes, boxes: list[Box], map_visible: bool) -> str:
+    def _text_map(self, mem: Memory, screen: bytes, boxes: list[Box]) -> str:
         """The 10x9 squares on screen, one character each (envs.base.MAP_LEGEND).
 
         Each 16x16 square is classified by its lower-left 8x8 tile, the tile the game's own collision
-        checks read (lda_coord 8, 9 is the player's square). Squares under a text box or menu, or any
-        non-map tile, are ' '; in battle and before the game starts only '@' is known.
+        checks read (lda_coord 8, 9 is the player's square). Squares under a text box or menu, any
+        non-map tile, and squares off the map's edge (the game draws its border block there) are ' '.
         """
         L = self.layout
         grid = [[" "] * VIEW_W for _ in range(VIEW_H)]
         px, py = PLAYER_SQUARE
-        if map_visible:
-            tileset = read_u8(mem, L.tileset)
-            passable = self._passable(read_u16le(mem, L.collision_ptr))
-            grass = read_u8(mem, L.grass_tile)
-            for sy in range(VIEW_H):
-                for sx in range(VIEW_W):
-                    row, col = 2 * sy + 1, 2 * sx
-                    if any(b.covers(row, col) for b in boxes):
-                        continue
-                    grid[sy][sx] = self._square(screen[row * SCREEN_W + col], tileset, passable, grass)
-            x0, y0 = read_u8(mem, L.x) - px, read_u8(mem, L.y) - py  # map coords of square (0, 0)
-
-            def mark(mx: int, my: int, ch: str) -> None:
-                sx, sy = mx - x0, my - y0
-                if 0 <= sx < VIEW_W and 0 <= sy < VIEW_H and grid[sy][sx] != " ":
-                    grid[sy][sx] = ch
-
-            for i in range(min(read_u8(mem, L.num_signs), 16)):
-                y, x = read_bytes(mem, L.signs + 2 * i, 2)
-                mark(x, y, "?")
-            for i in range(min(read_u8(mem, L.num_warps), 32)):
-                y, x = read_bytes(mem, L.warps + 4 * i, 2)
-                mark(x, y, "D")
-            for slot in range(1, SPRITE_SLOTS):
-                if slot == L.pikachu_slot:
-                    continue  # Yellow's Pikachu follows the player and can be walked through
-                d1 = read_bytes(mem, L.sprite_data1 + 0x10 * slot, 3)
-                if d1[0] == 0 or d1[2] == 0xFF:  # no sprite, or hidden / off screen (image index 0xFF)
+        tileset = read_u8(mem, L.tileset)
+        passable = self._passable(read_u16le(mem, L.collision_ptr))
+        grass = read_u8(mem, L.grass_tile)
+        x0, y0 = read_u8(mem, L.x) - px, read_u8(mem, L.y) - py  # map coords of square (0, 0)
+        on_screen = self._on_screen_squares(mem, x0, y0)
+        for sy in range(VIEW_H):
+            for sx in range(VIEW_W):
+                row, col = 2 * sy + 1, 2 * sx
+                if not on_screen(sx, sy) or any(b.covers(row, col) for b in boxes):
                     continue
-                my, mx = read_bytes(mem, L.sprite_data2 + 0x10 * slot + 4, 2)  # map coords + 4
-                mark(mx - 4, my - 4, "?" if d1[0] == L.poke_ball_sprite else "N")
+                grid[sy][sx] = self._square(screen[row * SCREEN_W + col], tileset, passable, grass)
+
+        def mark(mx: int, my: int, ch: str) -> None:
+            sx, sy = mx - x0, my - y0
+            if 0 <= sx < VIEW_W and 0 <= sy < VIEW_H and grid[sy][sx] != " ":
+                grid[sy][sx] = ch
+
+        for i in range(min(read_u8(mem, L.num_signs), 16)):
+            y, x = read_bytes(mem, L.signs + 2 * i, 2)
+            mark(x, y, "?")
+        for x, y in L.hidden_events.get(read_u8(mem, L.cur_map), ()):
+            mark(x, y, "?")
+        for i in range(min(read_u8(mem, L.num_warps), 32)):
+            y, x = read_bytes(mem, L.warps + 4 * i, 2)
+            mark(x, y, "D")
+        for slot in range(1, SPRITE_SLOTS):
+            if slot == L.pikachu_slot:
+                continue  # Yellow's Pikachu follows the player and can be walked through
+            d1 = read_bytes(mem, L.sprite_data1 + 0x10 * slot, 3)
+            if d1[0] == 0 or d1[2] == 0xFF:  # no sprite, or hidden / off screen (image index 0xFF)
+                continue
+            my, mx = read_bytes(mem, L.sprite_data2 + 0x10 * slot + 4, 2)  # map coords + 4
+            mark(mx - 4, my - 4, "?" if d1[0] in L.item_sprites else "N")
         grid[py][px] = "@"
         return "\n".join("".join(row) for row in grid)
+
+    def _on_screen_squares(self, mem: Memory, x0: int, y0: int) -> Callable[[int, int], bool]:
+        """Which screen squares show a map: the current map's squares, and past an edge with a map
+        connection (wCurMapConnections) the connected map's. Past any other edge, and in the corners,
+        the game draws the map's border block, which is not a place (tall grass west of Pallet Town)."""
+        L = self.layout
+        map_w, map_h = 2 * read_u8(mem, L.cur_map_width), 2 * read_u8(mem, L.cur_map_height)
+        connections = read_u8(mem, L.map_connections)
+        if not map_w or not map_h:  # no map header loaded: no edge to test against
+            return lambda sx, sy: True
+
+        def on_screen(sx: int, sy: int) -> bool:
+            mx, my = x0 + sx, y0 + sy
+            inside_x, inside_y = 0 <= mx < map_w, 0 <= my < map_h
+            if inside_x and inside_y:
+                return True
+            if inside_y:  # past the west or east edge
+                return bool(connections & (data.CONNECTION_WEST if mx < 0 else data.CONNECTION_EAST))
+            if inside_x:  # past the north or south edge
+                return bool(connections & (data.CONNECTION_NORTH if my < 0 else data.CONNECTION_SOUTH))
+            return False
+
+        return on_screen
 
     @staticmethod
     def _square(tile: int, tileset: int, passable: frozenset[int], grass: int) -> str:
         if tile >= data.MAP_TILESET_SIZE:
             return " "
+        if tile in data.BOOKSHELF_TILES.get(tileset, ()):
+            return "?"
         if tileset == data.TILESET_OVERWORLD and tile in data.LEDGE_TILES:
             return "_"
         if tileset in data.WATER_TILESETS and tile == data.WATER_TILE:

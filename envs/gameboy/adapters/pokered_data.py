@@ -172,6 +172,9 @@ WATER_TILE = 0x14
 # engine/overworld/ledges.asm (OVERWORLD tileset only): the ledge tile in front of the player.
 LEDGE_TILES = frozenset({0x37, 0x36, 0x27, 0x0D, 0x1D})
 
+# wCurMapConnections bits (constants/map_data_constants.asm).
+CONNECTION_EAST, CONNECTION_WEST, CONNECTION_SOUTH, CONNECTION_NORTH = 0x01, 0x02, 0x04, 0x08
+
 BADGES: tuple[str, ...] = ("Boulder", "Cascade", "Thunder", "Rainbow", "Soul", "Marsh", "Volcano", "Earth")
 FACING: dict[int, str] = {0x00: "DOWN", 0x04: "UP", 0x08: "LEFT", 0x0C: "RIGHT"}
 
@@ -223,3 +226,99 @@ MILESTONES: tuple[str, ...] = (
 )
 COUNTED_MILESTONES: tuple[str, ...] = MILESTONES[MILESTONES.index("starter_obtained"):
                                                  MILESTONES.index("thunder_badge") + 1]
+
+# --- interactables the text map marks '?' -----------------------------------------------------------
+
+# Sprite picture ids of objects that are things, not people (constants/sprite_constants.asm): an item
+# ball, a fossil, a paper, the Pokédex / book / town map on a desk, a clipboard, the Old Amber. Talked to
+# with A like an NPC, but drawn '?'. Yellow inserted its Pokémon sprites before the still sprites, so the
+# same objects have other ids there.
+ITEM_SPRITES_RED = frozenset({0x3D, 0x3E, 0x40, 0x41, 0x42, 0x44, 0x45})
+ITEM_SPRITES_YELLOW = frozenset({0x47, 0x48, 0x4A, 0x4B, 0x4C, 0x4E, 0x4F})
+
+# Hidden events the player can see and use with A (data/events/hidden_events.asm, formerly
+# hidden_objects.asm): PCs, the bedroom SNES, bookcases, posters, statues, fossils, trash cans, slot
+# machines, quiz machines, switches. (x, y) in map squares. Hidden items and hidden coins are left
+# out: nothing on screen shows them. Red/Blue's table; Yellow's differs in three places (below).
+_HIDDEN_EVENTS_RED: dict[str, tuple[tuple[int, int], ...]] = {
+    "TRADE_CENTER": ((5, 4), (4, 4)),
+    "COLOSSEUM": ((5, 4), (4, 4)),
+    "REDS_HOUSE_2F": ((0, 1), (3, 5)),  # the PC, the SNES
+    "BLUES_HOUSE": ((0, 1), (1, 1), (7, 1)),
+    "OAKS_LAB": ((4, 0), (5, 0), (0, 1), (1, 1)),
+    "VIRIDIAN_POKECENTER": ((0, 4), (13, 3)),
+    "VIRIDIAN_SCHOOL_HOUSE": ((3, 4), (3, 0)),
+    "VIRIDIAN_GYM": ((15, 15), (18, 15)),
+    "MUSEUM_1F": ((2, 3), (2, 6)),
+    "PEWTER_GYM": ((3, 10), (6, 10)),
+    "PEWTER_POKECENTER": ((0, 4), (13, 3)),
+    "CERULEAN_POKECENTER": ((0, 4), (13, 3)),
+    "CERULEAN_GYM": ((3, 11), (6, 11)),
+    "LAVENDER_POKECENTER": ((0, 4), (13, 3)),
+    "VERMILION_POKECENTER": ((13, 3), (0, 4)),
+    "VERMILION_GYM": ((3, 14), (6, 14), (6, 1)) + tuple((x, y) for x in (1, 3, 5, 7, 9) for y in (7, 9, 11)),
+    "CELADON_MANSION_2F": ((0, 5),),
+    "CELADON_POKECENTER": ((0, 4), (13, 3)),
+    "CELADON_GYM": ((3, 15), (6, 15)),
+    "GAME_CORNER": tuple((x, y) for x in (1, 6, 7, 12, 13, 18) for y in range(10, 16)),  # slot machines
+    "CELADON_HOTEL": ((13, 3), (0, 4)),
+    "FUCHSIA_POKECENTER": ((13, 3), (0, 4)),
+    "FUCHSIA_GYM": ((3, 15), (6, 15)),
+    "CINNABAR_GYM": ((17, 13), (15, 7), (10, 1), (9, 7), (9, 13), (1, 13), (1, 7)),
+    "CINNABAR_POKECENTER": ((0, 4), (13, 3)),
+    "SAFFRON_GYM": ((9, 15),),
+    "MT_MOON_POKECENTER": ((0, 4), (13, 3)),
+    "ROCK_TUNNEL_POKECENTER": ((0, 4), (13, 3)),
+    "INDIGO_PLATEAU": ((8, 13), (11, 13)),
+    "SS_ANNE_KITCHEN": ((13, 5), (13, 7)),
+    "SAFFRON_POKECENTER": ((0, 4), (13, 3)),
+    "POKEMON_MANSION_1F": ((2, 5),),
+    "POKEMON_MANSION_2F": ((2, 11),),
+    "POKEMON_MANSION_3F": ((10, 5),),
+    "POKEMON_MANSION_B1F": ((20, 3), (18, 25)),
+    "BILLS_HOUSE": ((1, 4),),
+    "SAFARI_ZONE_WEST_REST_HOUSE": ((0, 4), (13, 3)),
+    "SAFARI_ZONE_EAST_REST_HOUSE": ((0, 4), (13, 3)),
+    "SAFARI_ZONE_NORTH_REST_HOUSE": ((0, 4), (13, 3)),
+    "ROUTE_15_GATE_2F": ((1, 2),),
+    "MR_FUJIS_HOUSE": ((0, 1), (1, 1), (7, 1)),
+    "CELADON_MANSION_ROOF_HOUSE": ((3, 0), (4, 0), (3, 4)),
+    "FIGHTING_DOJO": ((3, 9), (6, 9), (4, 0), (5, 0)),
+    "INDIGO_PLATEAU_LOBBY": ((15, 7),),
+    "CINNABAR_LAB_FOSSIL_ROOM": ((0, 4), (2, 4)),
+    "BIKE_SHOP": ((1, 0), (2, 1), (1, 2), (3, 2), (0, 4), (1, 5)),
+    "SILPH_CO_11F": ((10, 12),),
+}
+# pret/pokeyellow: the Fan Club's two pictures are new, Celadon Hotel lost its PC, and the Safari Zone
+# rest houses have no hidden events.
+_HIDDEN_EVENTS_YELLOW: dict[str, tuple[tuple[int, int], ...]] = {
+    **{k: v for k, v in _HIDDEN_EVENTS_RED.items() if not k.endswith("_REST_HOUSE")},
+    "CELADON_HOTEL": ((0, 4),),
+    "POKEMON_FAN_CLUB": ((1, 0), (6, 0)),
+}
+HIDDEN_EVENTS_RED: dict[int, frozenset[tuple[int, int]]] = {
+    MAP_ID[k]: frozenset(v) for k, v in _HIDDEN_EVENTS_RED.items()}
+HIDDEN_EVENTS_YELLOW: dict[int, frozenset[tuple[int, int]]] = {
+    MAP_ID[k]: frozenset(v) for k, v in _HIDDEN_EVENTS_YELLOW.items()}
+
+# Tiles that print a text when faced from below with A (data/tilesets/bookshelf_tile_ids.asm):
+# bookshelves, the town map, statues, mart shelves, the elevator. Tileset id -> tile ids.
+BOOKSHELF_TILES: dict[int, frozenset[int]] = {
+    23: frozenset({0x30}),  # PLATEAU
+    8: frozenset({0x3D, 0x1E}),  # HOUSE
+    19: frozenset({0x32}),  # MANSION
+    1: frozenset({0x32}),  # REDS_HOUSE_1
+    20: frozenset({0x28}),  # LAB
+    18: frozenset({0x16, 0x50, 0x52}),  # LOBBY
+    7: frozenset({0x1D}),  # GYM
+    5: frozenset({0x1D}),  # DOJO
+    12: frozenset({0x22}),  # GATE
+    2: frozenset({0x54, 0x55}),  # MART
+    6: frozenset({0x54, 0x55}),  # POKECENTER
+    13: frozenset({0x36}),  # SHIP
+}
+
+# --- the naming screen (engine/menus/naming_screen.asm) ----------------------------------------------
+
+NAMING_UNDERSCORES = frozenset({0x76, 0x77})  # the name's blanks on row 3 (the raised one marks the cursor)
+NAMING_ED_TILE = 0xF0  # the keyboard's "ED" key: LoadEDTile draws it over the ¥ tile
