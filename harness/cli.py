@@ -125,7 +125,7 @@ def _drive(agent: Any, target: int, run_dir: Path) -> int:
         agent.env.close()
         agent.store.close()
     print(f"{outcome}; {agent.step_id} steps in {run_dir} (inspect: harness inspect {run_dir})", file=sys.stderr)
-    return 0 if outcome.startswith(("steps_done", "budget", "interrupted")) else 1
+    return 0 if outcome.startswith(("steps_done", "budget", "interrupted", "stopped")) else 1
 
 
 def cmd_control(args: argparse.Namespace) -> int:

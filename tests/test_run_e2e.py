@@ -192,3 +192,36 @@ def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path
         agent.env.close()
         agent.store.close()
     assert RunReader(tmp_path / "run").step_ids() == list(range(40))
+
+
+def test_a_non_game_boy_env_runs_50_steps_through_the_cli(tmp_path):
+    """The form env (click / type actions, no buttons, no map) through the real loop and CLI: a scripted
+    model replays a solver's actions, with notes edits (meta-tool calls) in between."""
+    from envs.registry import make_env
+    from tests.test_form_env import solve
+
+    env = make_env("form")
+    obs, _ = env.reset(seed=0)
+    script: list[dict] = []
+    while len([r for r in script if r["tool"] != "edit_prompt_block"]) < 50:
+        for a in solve(obs["text"]):
+            obs, *_ = env.step(a)
+            script.append({"tool": a["name"], "arguments": {**a["arguments"], "reasoning": "solver"}})
+        script.append(edit_note(f"solved a task; {len(script)} calls so far"))
+    env.close()
+    replies = write_replies(tmp_path / "form.jsonl", script)
+    run = tmp_path / "run"
+    harness_cli("run", "--env", "form", "--harness", "continual", "--model", f"scripted:{replies}", "--steps", "50",
+                "--run-dir", str(run), "--quiet")
+    s = inspect_json(run)
+    assert (s["env"], s["status"], s["steps"], s["button_presses"], s["format_failures"]) == ("form", "done", 50, 50, 0)
+    names = [m["name"] for m in s["milestones"]]
+    assert names[0] == "solved_1" and {"solved_5", "solved_fill"} <= set(names)
+    notes = sum(r["tool"] == "edit_prompt_block" for r in script[: s["model_calls"]["act"]])
+    assert s["model_calls"] == {"act": 50 + notes} and s["harness_version"] == notes > 0
+    steps = list(RunReader(run).steps(0))
+    assert {e.action["name"] for e in steps} <= {"click", "type"} and all(e.frame_ref for e in steps)
+    assert sum(len(e.calls) for e in steps) == notes
+    assert steps[-1].where[0] >= 5  # task index: at least five tasks solved, without a reset
+    out = harness_cli("inspect", str(run)).stdout
+    assert "form" in out and "solved_5" in out

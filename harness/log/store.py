@@ -66,6 +66,22 @@ def _bytes(data: bytes | str) -> bytes:
     return data.encode() if isinstance(data, str) else data
 
 
+def _create(db: Path) -> None:
+    """A new database with its schema, made under a temporary name and renamed into place, so a
+    reader never finds a run.sqlite without tables."""
+    tmp = db.with_name(db.name + ".new")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.executescript(_SCHEMA)
+        con.executemany("INSERT INTO meta(key, value) VALUES (?,?)", [
+            ("schema_version", str(SCHEMA_VERSION)), ("created", time.strftime("%Y-%m-%dT%H:%M:%S"))])
+        con.commit()
+    finally:
+        con.close()
+    tmp.rename(db)
+
+
 class RunReader:
     """Read-only, typed access to a run's log. Safe to open while the run is appending."""
 
@@ -212,14 +228,12 @@ class RunStore(RunReader):
         elif not db.exists():
             raise StoreError(f"{self.run_dir} is not a run directory (no {DB_NAME})")
         try:
+            if create:
+                _create(db)
             self.db = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA busy_timeout=5000")  # `harness control` may be writing too
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-            if create:
-                self.db.executescript(_SCHEMA)
-                self.set_meta("schema_version", str(SCHEMA_VERSION))
-                self.set_meta("created", time.strftime("%Y-%m-%dT%H:%M:%S"))
             version = self.get_meta("schema_version") if self._has_meta() else None
         except sqlite3.Error as e:
             raise StoreError(f"cannot open run store {db}: {e}") from e

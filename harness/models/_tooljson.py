@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.models.base import Message, ToolCall, ToolSpec
@@ -184,14 +184,14 @@ def parse_tool_json(text: str) -> list[ToolCall]:
     return [ToolCall(name=name, arguments=arguments)]
 
 
-def parse_reply(text: str, ids: Iterator[str]) -> tuple[str, list[ToolCall]]:
-    """(text, calls) of a JSON-mode reply: a call gets the next id from `ids`; the "auto" answer
+def parse_reply(text: str, new_id: Callable[[], str]) -> tuple[str, list[ToolCall]]:
+    """(text, calls) of a JSON-mode reply: a call gets the id `new_id()`; the "auto" answer
     object becomes its text and no call; anything else stays text with no call."""
     calls = parse_tool_json(text)
     if calls and calls[0].name == ANSWER_TOOL:
         answer = calls[0].arguments.get(ANSWER_FIELD)
         return (answer if isinstance(answer, str) else text), []
-    return text, [c.model_copy(update={"id": next(ids)}) for c in calls]
+    return text, [c.model_copy(update={"id": new_id()}) for c in calls]
 
 
 def call_json(call: ToolCall) -> str:
@@ -217,4 +217,35 @@ def as_text_messages(messages: list[Message]) -> list[Message]:
             out.append(Message(role="assistant", content=content))
         else:
             out.append(Message(role=m.role, content=m.content, images=list(m.images)))
+    return out
+
+
+def paired(messages: list[Message]) -> list[Message]:
+    """The conversation with every native tool call answered and every tool result answering one,
+    as OpenAI and Anthropic require: a call with no result in the tool messages right after its
+    assistant turn is folded into that turn's text (as its JSON), and a result that answers no call
+    of the assistant turn before it becomes a user turn "Result of <name>: <content>"."""
+    out: list[Message] = []
+    for i, m in enumerate(messages):
+        if m.role == "assistant" and m.tool_calls:
+            answered: set[str] = set()
+            for later in messages[i + 1 :]:
+                if later.role != "tool":
+                    break
+                answered.add(later.tool_call_id)
+            keep = [c for c in m.tool_calls if c.id and c.id in answered]
+            loose = [c for c in m.tool_calls if c not in keep]
+            content = m.content
+            if loose:
+                content = "\n".join(filter(None, [m.content.strip(), *map(call_json, loose)]))
+            out.append(m.model_copy(update={"tool_calls": keep, "content": content}))
+        elif m.role == "tool":
+            turn = next((p for p in reversed(out) if p.role != "tool"), None)
+            ids = {c.id for c in turn.tool_calls} if turn is not None and turn.role == "assistant" else set()
+            if m.tool_call_id and m.tool_call_id in ids:
+                out.append(m)
+            else:
+                out.append(Message(role="user", content=f"Result of {m.name or 'the tool'}: {m.content}"))
+        else:
+            out.append(m)
     return out

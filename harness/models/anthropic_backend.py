@@ -1,34 +1,51 @@
-"""Anthropic Messages back-end: `anthropic:<model>[@<base_url>]` through the official SDK.
+"""Anthropic Messages back-end: `anthropic:<model>[@<base_url>][#text]` through the official SDK.
 
-Tools are forced with tool_choice {"type": "any"} (one call: parallel use disabled). The cacheable
-prefix is tools -> system, so both carry an ephemeral cache_control breakpoint: the system block and
-the last tool. Cache reads bill at ~0.1x input; usage reports them as cached input tokens. Retries
-(429/5xx/529 overloaded, timeouts) are the SDK's own, configured by `max_retries` / `timeout_s`.
+tool_choice maps to {"type": "any"} ("required"), {"type": "tool", "name": ...} (a tool name),
+{"type": "auto"} and {"type": "none"}, with parallel use disabled (one call). Every offered tool is
+sent whatever the choice, so the cached prefix stays; with no tools, neither tools nor tool_choice are
+sent and earlier tool calls/results go as text (the API refuses tool blocks without tools). Tool
+calls are `tool_use` blocks in the assistant turn, their results `tool_result` blocks at the head of
+the next user turn. The cacheable prefix is tools -> system, so both carry an ephemeral cache_control
+breakpoint: the system block and the last tool. Cache reads bill at ~0.1x input; usage reports them
+as cached input tokens. Retries (429/5xx/529 overloaded, timeouts) are the SDK's own, configured by
+`max_retries` / `timeout_s`.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from typing import Any
 
 import anthropic
 
-from harness.models._common import api_key, scrub, split_spec, status_error
+from harness.models._common import api_key, scrub, split_spec, stable, status_error
+from harness.models._tooljson import as_text_messages, paired, resolve_tool_choice
 from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
 from harness.models.pricing import PriceTable
+from tools.base import AUTO, NONE, REQUIRED, ToolChoice
 
 EPHEMERAL = {"type": "ephemeral"}
 
 
-def anthropic_messages(messages: list[Message], vision: bool) -> list[dict[str, Any]]:
+def anthropic_messages(messages: list[Message], vision: bool, tools: bool = True) -> list[dict[str, Any]]:
     """User/assistant turns as the API wants them: strictly alternating, starting and ending with
-    the user (consecutive same-role messages are merged), images as base64 PNG blocks."""
+    the user (consecutive same-role messages are merged), images as base64 PNG blocks. With `tools`,
+    tool calls are `tool_use` blocks and tool results `tool_result` blocks in a user turn (first in
+    it, as the API requires); without, both are text."""
+    source = paired(messages) if tools else as_text_messages(messages)
     turns: list[dict[str, Any]] = []
-    for m in messages:
+    for m in source:
         if m.role == "system":
             continue
+        role = "user" if m.role == "tool" else m.role
         blocks: list[dict[str, Any]] = []
+        if m.role == "tool":
+            block: dict[str, Any] = {"type": "tool_result", "tool_use_id": m.tool_call_id}
+            if m.content:
+                block["content"] = m.content
+            blocks.append(block)
         if m.role == "user" and vision:
             blocks += [
                 {
@@ -37,14 +54,19 @@ def anthropic_messages(messages: list[Message], vision: bool) -> list[dict[str, 
                 }
                 for img in m.images
             ]
-        if m.content.strip():  # the API rejects empty text blocks
+        if m.role != "tool" and m.content.strip():  # the API rejects empty text blocks
             blocks.append({"type": "text", "text": m.content})
+        if m.role == "assistant":
+            blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in m.tool_calls]
         if not blocks:
             continue
-        if turns and turns[-1]["role"] == m.role:
+        if turns and turns[-1]["role"] == role:
             turns[-1]["content"] += blocks
         else:
-            turns.append({"role": m.role, "content": blocks})
+            turns.append({"role": role, "content": blocks})
+    for turn in turns:  # tool results lead their user turn
+        if turn["role"] == "user":
+            turn["content"].sort(key=lambda b: b["type"] != "tool_result")
     if not turns or turns[0]["role"] != "user":
         turns.insert(0, {"role": "user", "content": [{"type": "text", "text": "(start)"}]})
     if turns[-1]["role"] != "user":  # a trailing assistant turn would be read as a prefill
@@ -82,31 +104,42 @@ class AnthropicModel:
         self.client = anthropic.Anthropic(
             api_key=self._key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s
         )
+        self._ids = itertools.count(1)
 
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> AnthropicModel:
-        """`anthropic:<model>` or `anthropic:<model>@<base_url>`."""
-        model, url = split_spec(rest, spec)
-        return cls(model, base_url=url, spec=spec, prices=prices)
+        """`anthropic:<model>[@<base_url>][#text]`; `#text` sends no images."""
+        model, url, options = split_spec(rest, spec, frozenset({"text"}))
+        return cls(model, base_url=url, spec=spec, prices=prices, vision="text" not in options)
 
     def __repr__(self) -> str:  # never the key
         return f"AnthropicModel(spec={self.spec!r}, base_url={self.base_url!r})"
 
-    def request(self, messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
+    def request(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
+                ) -> dict[str, Any]:
         """messages.create arguments; breakpoints on the system block and the last tool."""
-        if not tools:
-            raise ValueError("no tools given: a back-end must be offered at least one tool to call")
-        tool_defs: list[dict[str, Any]] = [
-            {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools
-        ]
-        tool_defs[-1]["cache_control"] = EPHEMERAL
+        mode, callable_tools = resolve_tool_choice(tools, tool_choice)
         args: dict[str, Any] = {
             "model": self.model,
             "max_tokens": self.max_tokens,
-            "messages": anthropic_messages(messages, self.vision),
-            "tools": tool_defs,
-            "tool_choice": {"type": "any", "disable_parallel_tool_use": True},
+            "messages": anthropic_messages(messages, self.vision, tools=bool(tools)),
         }
+        if tools:
+            tool_defs: list[dict[str, Any]] = [
+                {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools
+            ]
+            tool_defs[-1]["cache_control"] = EPHEMERAL
+            args["tools"] = tool_defs
+            if mode == NONE:
+                args["tool_choice"] = {"type": "none"}
+            elif mode == AUTO:
+                args["tool_choice"] = {"type": "auto"}
+            elif tool_choice != REQUIRED:  # a tool name
+                args["tool_choice"] = {"type": "tool", "name": callable_tools[0].name}
+            else:
+                args["tool_choice"] = {"type": "any"}
+            if mode != NONE:
+                args["tool_choice"]["disable_parallel_tool_use"] = True
         system = "\n\n".join(m.content for m in messages if m.role == "system").strip()
         if system:
             args["system"] = [{"type": "text", "text": system, "cache_control": EPHEMERAL}]
@@ -123,15 +156,16 @@ class AnthropicModel:
         except anthropic.APITimeoutError:
             raise ModelError(f"{self.provider} request timed out for {self.spec}", retryable=True) from None
         except anthropic.APIConnectionError as exc:
-            msg = scrub(f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}", self._key)
-            raise ModelError(msg, retryable=True) from None
+            msg = f"{self.provider} connection failed for {self.spec} ({self.base_url}): {exc}"
+            raise ModelError(stable(scrub(msg, self._key)), retryable=True) from None
         except anthropic.AnthropicError as exc:
-            msg = scrub(f"{self.provider} error for {self.spec}: {exc}", self._key)
+            msg = stable(scrub(f"{self.provider} error for {self.spec}: {exc}", self._key))
             raise ModelError(msg, retryable=False) from None
 
-    def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
+    def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
+                 ) -> ModelReply:
         start = time.monotonic()
-        response = self.call(self.request(messages, tools))
+        response = self.call(self.request(messages, tools, tool_choice))
         texts: list[str] = []
         calls: list[ToolCall] = []
         for block in response.content:
@@ -139,7 +173,8 @@ class AnthropicModel:
                 texts.append(block.text)
             elif block.type == "tool_use":
                 if isinstance(block.input, dict):
-                    calls.append(ToolCall(name=block.name, arguments=block.input))
+                    call_id = getattr(block, "id", None) or f"call_{next(self._ids)}"
+                    calls.append(ToolCall(name=block.name, arguments=block.input, id=call_id))
                 else:
                     texts.append(f"[call to {block.name} with non-object input: {str(block.input)[:300]}]")
         u = response.usage

@@ -24,6 +24,7 @@ import itertools
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ _INSTALL_LLAMA = "llama-cpp-python is not installed: pip install 'continual-harn
 # string arguments are capped by field name first (a short "reasoning" keeps replies fast), then by
 # max_string_chars; with max_tokens=200 a capped reply still closes
 DEFAULT_FIELD_CHARS: dict[str, int] = {"reasoning": 40}
+REMEMBERED_REPLIES = 32
 
 # One loaded model per (path, n_ctx, n_threads) per process: loading is cheap (0.2 s) but each
 # instance holds its own KV cache, and sharing one keeps the cached prefix warm across callers.
@@ -97,9 +99,37 @@ class ChatPrompt:
         self.formatter = Jinja2ChatFormatter(template=template, eos_token=self.eos_text, bos_token=bos_text)
         self.llm = llm
 
-    def tokens(self, messages: list[dict[str, str]]) -> list[int]:
+    def tokens(self, messages: list[dict[str, str]], known: Mapping[str, list[int]] | None = None) -> list[int]:
+        """The prompt's tokens. An assistant turn whose text is in `known` is spliced in as those
+        tokens (the ones the model generated for it) instead of being tokenized again: a grammar
+        makes the model spell words in pieces ("p"+"res"+"s"), which re-tokenizing would merge, and
+        the KV cache only matches the very same tokens."""
+        spliced: list[list[int]] = []
+        if known:
+            marked = []
+            for m in messages:
+                if m["role"] == "assistant" and m["content"] in known and _MARK not in m["content"]:
+                    marked.append({**m, "content": f"{_MARK}{len(spliced)}{_MARK}"})
+                    spliced.append(known[m["content"]])
+                else:
+                    marked.append(m)
+            messages = marked
         text = self.formatter(messages=messages).prompt  # type: ignore[arg-type]
+        if not spliced:
+            return self._tokenize(text)
+        out: list[int] = []
+        for i, piece in enumerate(text.split(_MARK)):
+            if i % 2:
+                out += spliced[int(piece)]
+            elif piece:
+                out += self._tokenize(piece)
+        return out
+
+    def _tokenize(self, text: str) -> list[int]:
         return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+
+_MARK = "\x00"
 
 
 _CHATML = (
@@ -148,7 +178,9 @@ class LocalModel:
         self.llm, self.lock = load_llama(path, n_ctx, n_threads)
         self.prompt = ChatPrompt(self.llm)
         self._grammars: dict[str, LlamaGrammar] = {}
-        self._ids = (f"call_{n}" for n in itertools.count(1))
+        self._ids = itertools.count(1)
+        # the tokens of recent replies, by text: spliced back in when the conversation repeats them
+        self._reply_tokens: OrderedDict[str, list[int]] = OrderedDict()
 
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> LocalModel:
@@ -170,22 +202,27 @@ class LocalModel:
             self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
         return self._grammars[key]
 
-    def chat_messages(
-        self, messages: list[Message], tools: list[ToolSpec], hint: str = ""
-    ) -> list[dict[str, str]]:
+    def chat_messages(self, messages: list[Message], tools: list[ToolSpec]) -> list[dict[str, str]]:
         """System text + tool list first (the stable, cacheable prefix), then the conversation with
-        tool calls/results as text, then this call's hint (if any) as a last user turn."""
+        tool calls and results as text."""
         system = "\n\n".join(m.content for m in messages if m.role == "system")
         system = f"{system}\n\n{tools_prompt(tools) if tools else ''}".strip()
         rest = [{"role": m.role, "content": m.content} for m in as_text_messages(messages) if m.role != "system"]
-        tail = [{"role": "user", "content": hint}] if hint else []
-        return [{"role": "system", "content": system}, *rest, *tail]
+        return [{"role": "system", "content": system}, *rest]
 
-    def fit(self, chat: list[dict[str, str]], max_tokens: int | None = None) -> list[int]:
-        """Prompt tokens that leave room for the reply: drop the oldest turns first, then cut the
-        head of the last one. The system prefix is never cut, so the KV cache stays valid."""
+    def fit(
+        self, chat: list[dict[str, str]], max_tokens: int | None = None, tail: list[dict[str, str]] | None = None
+    ) -> list[int]:
+        """Prompt tokens (`chat` then `tail`, this call's hint) that leave room for the reply: drop the
+        oldest turns first, then cut the head of the last one. The system prefix is never cut, so the
+        KV cache stays valid."""
         budget = self.llm.n_ctx() - (self.max_tokens if max_tokens is None else max_tokens)
-        tokens = self.prompt.tokens(chat)
+        tail = tail or []
+
+        def render(turns: list[dict[str, str]]) -> list[int]:
+            return self.prompt.tokens([*turns, *tail], self._reply_tokens)
+
+        tokens = render(chat)
         if len(tokens) > budget and len(chat) > 2:
             # estimate per-turn sizes once, drop enough old turns, then confirm on the real prompt
             sizes = [len(self.llm.tokenize(m["content"].encode(), add_bos=False)) + 5 for m in chat]
@@ -194,15 +231,15 @@ class LocalModel:
                 excess -= sizes[1 + drop]
                 drop += 1
             chat = [chat[0], *chat[1 + drop :]]
-            tokens = self.prompt.tokens(chat)
+            tokens = render(chat)
             while len(tokens) > budget and len(chat) > 2:
                 chat = [chat[0], *chat[2:]]
-                tokens = self.prompt.tokens(chat)
+                tokens = render(chat)
         while len(tokens) > budget and len(chat) == 2 and chat[1]["content"]:
             content = chat[1]["content"]
             keep = max(0, len(content) - max(64, (len(tokens) - budget) * 4))
             chat = [chat[0], {**chat[1], "content": content[len(content) - keep :]}]
-            tokens = self.prompt.tokens(chat)
+            tokens = render(chat)
         if len(tokens) > budget:
             raise ModelError(
                 f"system prompt and tools need {len(tokens)} tokens; context is {self.llm.n_ctx()}",
@@ -210,15 +247,25 @@ class LocalModel:
             )
         return tokens
 
+    def remember(self, text: str, generated: list[int]) -> None:
+        """Keep the generated tokens of a reply (the last REMEMBERED_REPLIES of them) for splicing."""
+        if not text or self.llm.detokenize(generated).decode("utf-8", errors="replace") != text:
+            return  # not evaluated to the end (max_tokens hit): nothing reusable to splice
+        self._reply_tokens[text] = generated
+        self._reply_tokens.move_to_end(text)
+        while len(self._reply_tokens) > REMEMBERED_REPLIES:
+            self._reply_tokens.popitem(last=False)
+
     def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
                  ) -> ModelReply:
         start = time.monotonic()
         mode, callable_tools = resolve_tool_choice(tools, tool_choice)
         grammar = self.grammar(callable_tools, allow_answer=mode == AUTO) if mode != NONE else None
         max_tokens = self.max_text_tokens if mode == NONE else self.max_tokens
-        chat = self.chat_messages(messages, tools, choice_hint(mode, callable_tools, tools))
+        hint = choice_hint(mode, callable_tools, tools)
+        chat = self.chat_messages(messages, tools)
         with self.lock:
-            tokens = self.fit(chat, max_tokens)
+            tokens = self.fit(chat, max_tokens, [{"role": "user", "content": hint}] if hint else [])
             # what llama.cpp will reuse from its KV cache (the common prefix with the last call)
             cached = self.llm.longest_token_prefix(self.llm._input_ids.tolist(), tokens)
             try:
@@ -232,9 +279,10 @@ class LocalModel:
                 )
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"llama.cpp failed: {exc}", retryable=False) from exc
+            self.remember(out["choices"][0]["text"], self.llm._input_ids[len(tokens) :].tolist())
         text, calls = out["choices"][0]["text"], []
         if mode != NONE:
-            text, calls = parse_reply(text, self._ids)
+            text, calls = parse_reply(text, lambda: f"call_{next(self._ids)}")
         usage = Usage(
             input_tokens=out["usage"]["prompt_tokens"],
             output_tokens=out["usage"]["completion_tokens"],

@@ -1,12 +1,20 @@
 """`scripted:<file>`: replies read from a JSONL file, for deterministic tests only.
 
 Each line is one reply, used in order and cycled when the file ends:
-  {"tool": "press_buttons", "arguments": {"buttons": ["A"], "reasoning": "..."}}   a tool call
+  {"tool": "press_buttons", "arguments": {"buttons": ["A"], "reasoning": "..."}}   a tool call (any tool,
+                                                                                  meta tools included)
   {"text": "anything"}                                                              plain text (no tool call)
   {"error": "message", "retryable": true}                                           raise ModelError
 A first line {"mode": "by_prompt"} picks each reply by a hash of the whole prompt instead of by call
 order: the same prompt always gets the same reply, so a killed-and-resumed run must reproduce an
-uninterrupted one exactly — if its emulator state and context window were restored exactly.
+uninterrupted one exactly — if its emulator state and context window were restored exactly. The hash
+covers every message's role and text, the name and arguments of the tool calls it carries and the
+tool name of a result (not call ids, which are ours to make up); a conversation without tool calls
+hashes as it always did.
+
+tool_choice: the line is returned as it is (the script decides, not the choice), except "none": a
+text line's text, or "" for a tool-call line. Calls get ids: "call_<n>" by call order, or
+"call_<prompt hash>" in by_prompt mode (so a replay sees the same ids too).
 Tokens are counted as characters / 4 so budgets and accounting can be tested.
 """
 
@@ -18,6 +26,21 @@ from pathlib import Path
 
 from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
 from harness.models.pricing import PriceTable
+from tools.base import NONE, REQUIRED, ToolChoice
+
+
+def prompt_digest(messages: list[Message]) -> bytes:
+    """A hash of the conversation's content (ids left out); unchanged from the older
+    role+content hash when no message carries tool calls or a tool name."""
+    parts = []
+    for m in messages:
+        part = m.role + m.content
+        if m.tool_calls:
+            part += "\x01" + json.dumps([[c.name, c.arguments] for c in m.tool_calls], sort_keys=True)
+        if m.role == "tool" and m.name:
+            part += "\x01" + m.name
+        parts.append(part)
+    return hashlib.sha256("\x00".join(parts).encode()).digest()
 
 
 class ScriptedModel:
@@ -32,6 +55,8 @@ class ScriptedModel:
             self.replies = [json.loads(ln) for ln in lines]
         except (OSError, json.JSONDecodeError) as e:
             raise ValueError(f"scripted model file {path}: {e}") from None
+        if not all(isinstance(r, dict) for r in self.replies):
+            raise ValueError(f"scripted model file {path}: every line must be a JSON object")
         self.by_prompt = bool(self.replies) and self.replies[0].get("mode") == "by_prompt"
         if self.by_prompt:
             self.replies = self.replies[1:]
@@ -45,20 +70,27 @@ class ScriptedModel:
             raise ValueError("scripted model needs a file: scripted:<replies.jsonl>")
         return cls(Path(rest), prices)
 
-    def generate(self, messages: list[Message], tools: list[ToolSpec]) -> ModelReply:
+    def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
+                 ) -> ModelReply:
         index = self.calls
+        call_id = f"call_{self.calls + 1}"
         if self.by_prompt:
-            digest = hashlib.sha256("\x00".join(m.role + m.content for m in messages).encode()).digest()
+            digest = prompt_digest(messages)
             index = int.from_bytes(digest[:8], "little")
+            call_id = f"call_{digest[:6].hex()}"
         line = self.replies[index % len(self.replies)]
         self.calls += 1
         if "error" in line:
             raise ModelError(str(line["error"]), retryable=bool(line.get("retryable", True)))
+        calls: list[ToolCall] = []
         if "tool" in line:
-            calls = [ToolCall(name=line["tool"], arguments=line.get("arguments", {}))]
-            text = json.dumps(line)
+            if tool_choice == NONE:
+                text = ""
+            else:
+                calls = [ToolCall(name=line["tool"], arguments=line.get("arguments", {}), id=call_id)]
+                text = json.dumps(line)
         else:
-            calls, text = [], str(line.get("text", ""))
+            text = str(line.get("text", ""))
         usage = Usage(
             input_tokens=sum(len(m.content) for m in messages) // 4,
             output_tokens=max(1, len(text) // 4),
