@@ -4,6 +4,11 @@ answers with the real SmolLM2 model, grammar-constrained to the requested tool s
 Tests point the real `openai` / `anthropic` SDKs at it (no client patching), so retries, headers,
 serialisation and error mapping all run for real. It can inject faults (429 / 500 / 401 / garbage /
 slow replies) for the first N requests or for every request, and records every request it got.
+It checks what the real APIs check about tool round trips (OpenAI: every assistant tool call is
+answered by a following `tool` message and every tool message answers one; Anthropic: strict
+alternation, tool_result blocks first in the user turn right after the tool_use turn, tool blocks
+only with tools defined) and answers HTTP 400 like they do. `reject_images` makes it behave like a
+text-only llama.cpp server: HTTP 500 for any request that carries an image part.
 Prompt caching is emulated from real data: OpenAI-style `cached_tokens` is the prefix llama.cpp
 actually reused from its KV cache; Anthropic-style cache reads/writes follow the cache_control
 breakpoints (a prefix seen before is read, a new one is written).
@@ -21,7 +26,7 @@ from typing import Any
 
 from llama_cpp import Llama, LlamaGrammar
 
-from harness.models._tooljson import parse_tool_json, tool_union_schema, tools_prompt
+from harness.models._tooljson import parse_reply, tool_union_schema, tools_prompt
 from harness.models.base import ImagePart, Message, ToolSpec
 from harness.models.local import ChatPrompt, smollm2_path
 
@@ -110,6 +115,7 @@ class LoopbackServer:
     faults: list[str] = field(default_factory=list)  # consumed one per request
     persistent_fault: str | None = None  # applied to every request
     slow_s: float = 2.0  # how long a "slow" fault sleeps before answering
+    reject_images: bool = False  # HTTP 500 on image parts, as llama.cpp's server with a text-only model
     requests: list[Recorded] = field(default_factory=list)
     responses: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
@@ -138,7 +144,7 @@ class LoopbackServer:
 
     def reset(self) -> None:
         """Forget faults and recorded traffic (the KV cache and cache emulation stay, as on a real server)."""
-        self.faults, self.persistent_fault = [], None
+        self.faults, self.persistent_fault, self.reject_images = [], None, False
         self.requests.clear()
         self.responses.clear()
 
@@ -176,9 +182,12 @@ class LoopbackServer:
     # -- OpenAI chat completions -------------------------------------------------------------
 
     def openai(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        chat = [{"role": m["role"], "content": _text_of(m.get("content"))} for m in body["messages"]]
+        problem = _openai_protocol_error(body)
+        if problem:
+            return 400, _error_body("openai", 400, problem)
+        chat = [_openai_turn(m) for m in body["messages"]]
         tools = [t["function"] for t in body.get("tools", [])]
-        choice = body.get("tool_choice")
+        choice = body.get("tool_choice") or ("auto" if tools else "none")
         if isinstance(choice, dict):
             tools = [t for t in tools if t["name"] == choice["function"]["name"]]
         fmt = body.get("response_format") or {}
@@ -192,17 +201,16 @@ class LoopbackServer:
         elif tools and choice != "none":
             specs = [_spec(t["name"], t.get("description", ""), t.get("parameters", {})) for t in tools]
             chat = _with_tools_prompt(chat, specs)
-            gen = self.generate(chat, tool_union_schema(specs), max_tokens)
-            calls = parse_tool_json(gen.text)
-            message["tool_calls"] = [
-                {
-                    "id": f"call_{uuid.uuid4().hex[:12]}",
-                    "type": "function",
-                    "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
-                }
-                for c in calls
-            ]
-            finish = "tool_calls"
+            gen = self.generate(chat, tool_union_schema(specs, allow_answer=choice == "auto"), max_tokens)
+            text, calls = parse_reply(gen.text, lambda: f"call_{uuid.uuid4().hex[:12]}")
+            if calls:
+                message["tool_calls"] = [
+                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                    for c in calls
+                ]
+                finish = "tool_calls"
+            else:  # an "auto" answer in words
+                message["content"], finish = text, "stop"
         else:
             gen = self.generate(chat, None, min(max_tokens, 40))
             message["content"], finish = gen.text, "stop"
@@ -223,6 +231,9 @@ class LoopbackServer:
     # -- Anthropic messages ------------------------------------------------------------------
 
     def anthropic(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        problem = _anthropic_protocol_error(body)
+        if problem:
+            return 400, _error_body("anthropic", 400, problem)
         system = body.get("system") or []
         system_blocks = [{"type": "text", "text": system}] if isinstance(system, str) else system
         system_text = "\n\n".join(b["text"] for b in system_blocks)
@@ -237,17 +248,13 @@ class LoopbackServer:
         content: list[dict[str, Any]]
         if specs and choice.get("type") != "none":
             chat = _with_tools_prompt(chat, specs)
-            gen = self.generate(chat, tool_union_schema(specs), max_tokens)
-            content = [
-                {
-                    "type": "tool_use",
-                    "id": f"toolu_{uuid.uuid4().hex[:12]}",
-                    "name": c.name,
-                    "input": c.arguments,
-                }
-                for c in parse_tool_json(gen.text)
-            ]
+            schema = tool_union_schema(specs, allow_answer=choice.get("type") == "auto")
+            gen = self.generate(chat, schema, max_tokens)
+            text, calls = parse_reply(gen.text, lambda: f"toolu_{uuid.uuid4().hex[:12]}")
+            content = [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in calls]
             stop = "tool_use"
+            if not calls:
+                content, stop = [{"type": "text", "text": text}], "end_turn"
         else:
             gen = self.generate(chat, None, min(max_tokens, 40))
             content, stop = [{"type": "text", "text": gen.text}], "end_turn"
@@ -300,7 +307,8 @@ def _with_tools_prompt(chat: list[dict[str, str]], specs: list[ToolSpec]) -> lis
 
 
 def _text_of(content: Any) -> str:
-    """Text of an OpenAI/Anthropic message content (string or list of parts); images become [image]."""
+    """Text of an OpenAI/Anthropic message content (string or list of parts); images become [image],
+    Anthropic tool_use blocks their call JSON and tool_result blocks "Result: ..."."""
     if isinstance(content, str):
         return content
     parts = []
@@ -310,7 +318,85 @@ def _text_of(content: Any) -> str:
             parts.append(part["text"])
         elif kind in ("image_url", "image"):
             parts.append("[image]")
+        elif kind == "tool_use":
+            parts.append(json.dumps({"tool": part["name"], "arguments": part["input"]}))
+        elif kind == "tool_result":
+            parts.append(f"Result: {_text_of(part.get('content', ''))}")
     return "\n".join(parts)
+
+
+def _openai_turn(m: dict[str, Any]) -> dict[str, str]:
+    """One OpenAI message as a chat-template turn: tool calls as their JSON, a tool result as a user turn."""
+    if m["role"] == "tool":
+        return {"role": "user", "content": f"Result: {_text_of(m.get('content'))}"}
+    text = _text_of(m.get("content"))
+    calls = [
+        json.dumps({"tool": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])})
+        for c in m.get("tool_calls") or []
+    ]
+    return {"role": m["role"], "content": "\n".join(filter(None, [text, *calls]))}
+
+
+def _openai_protocol_error(body: dict[str, Any]) -> str | None:
+    """What OpenAI answers HTTP 400 about in a tool round trip, or None."""
+    messages = body.get("messages", [])
+    for i, m in enumerate(messages):
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            answered = set()
+            for later in messages[i + 1 :]:
+                if later.get("role") != "tool":
+                    break
+                answered.add(later.get("tool_call_id"))
+            missing = [c["id"] for c in m["tool_calls"] if c.get("id") not in answered]
+            if missing:
+                return (
+                    "An assistant message with 'tool_calls' must be followed by tool messages responding to "
+                    f"each 'tool_call_id'. The following tool_call_ids did not have response messages: {missing[0]}"
+                )
+        if m.get("role") == "tool":
+            turn = next((p for p in reversed(messages[:i]) if p.get("role") != "tool"), {})
+            if m.get("tool_call_id") not in {c.get("id") for c in turn.get("tool_calls") or []}:
+                return "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'."
+    return None
+
+
+def _anthropic_protocol_error(body: dict[str, Any]) -> str | None:
+    """What the Messages API answers HTTP 400 about in a tool round trip, or None."""
+    messages = body.get("messages", [])
+    roles = [m["role"] for m in messages]
+    if not roles or roles[0] != "user" or any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+        return "messages: roles must alternate between user and assistant, starting with user"
+    has_tools = bool(body.get("tools"))
+    for i, m in enumerate(messages):
+        blocks = m["content"] if isinstance(m["content"], list) else []
+        kinds = [b.get("type") for b in blocks]
+        if ("tool_use" in kinds or "tool_result" in kinds) and not has_tools:
+            return "Requests which include `tool_use` or `tool_result` blocks must define tools."
+        uses = [b["id"] for b in blocks if b.get("type") == "tool_use"]
+        if uses:
+            following = messages[i + 1]["content"] if i + 1 < len(messages) else []
+            results = [b.get("tool_use_id") for b in following if isinstance(b, dict) and b["type"] == "tool_result"]
+            if set(uses) - set(results):
+                return "tool_use ids were found without tool_result blocks immediately after"
+        if "tool_result" in kinds:
+            first_other = next((k for k, kind in enumerate(kinds) if kind != "tool_result"), len(kinds))
+            if "tool_result" in kinds[first_other:]:
+                return "tool_result blocks must come first in the user message content"
+            previous = messages[i - 1]["content"] if i else []
+            ids = {b.get("id") for b in previous if isinstance(b, dict) and b.get("type") == "tool_use"}
+            if any(b.get("tool_use_id") not in ids for b in blocks if b.get("type") == "tool_result"):
+                return "unexpected `tool_use_id` found in `tool_result` blocks"
+        if any(b.get("type") == "text" and not b.get("text") for b in blocks):
+            return "messages: text content blocks must be non-empty"
+    return None
+
+
+def _has_images(body: dict[str, Any]) -> bool:
+    for m in body.get("messages", []):
+        content = m.get("content")
+        if isinstance(content, list) and any(p.get("type") in ("image_url", "image") for p in content):
+            return True
+    return False
 
 
 def _error_body(api: str, status: int, message: str) -> dict[str, Any]:
@@ -386,6 +472,8 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self.send_json(401, _error_body(api, 401, f"invalid credentials: {given}"))
             elif fault == "garbage":
                 self.send_json(200, _garbage(api, body))
+            elif server.reject_images and _has_images(body):  # what llama.cpp's server says to image parts
+                self.send_json(500, _error_body(api, 500, 'can only concatenate str (not "list") to str'))
             else:
                 if fault == "slow":
                     time.sleep(server.slow_s)

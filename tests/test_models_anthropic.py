@@ -11,7 +11,7 @@ import pytest
 
 from harness.models import ModelError, make_model
 from harness.models.anthropic_backend import AnthropicModel, anthropic_messages
-from harness.models.base import ImagePart, Message
+from harness.models.base import ImagePart, Message, ToolCall
 from harness.models.pricing import Price, PriceTable
 from tests.loopback import (
     BUTTONS,
@@ -166,8 +166,75 @@ def test_messages_alternate_and_start_and_end_with_user() -> None:
     ]
 
 
+def test_tool_choice_mapping(model: AnthropicModel) -> None:
+    tools = [PRESS_BUTTONS, WRITE_MEMORY]
+    msgs = game_messages(0)
+    assert model.request(msgs, tools)["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}
+    named = model.request(msgs, tools, "write_memory")
+    assert named["tool_choice"] == {"type": "tool", "name": "write_memory", "disable_parallel_tool_use": True}
+    assert [t["name"] for t in named["tools"]] == ["press_buttons", "write_memory"]  # the cached prefix stays
+    assert model.request(msgs, tools, "auto")["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+    none = model.request(msgs, tools, "none")
+    assert none["tool_choice"] == {"type": "none"} and none["tools"] == named["tools"]
+    assert not {"tools", "tool_choice"} & set(model.request(msgs, [], "none"))
+    with pytest.raises(ValueError, match="not one of the offered tools"):
+        model.request(msgs, tools, "edit_prompt_block")
+
+
+def test_tool_result_round_trip(model: AnthropicModel, server: LoopbackServer) -> None:
+    """meta tool call -> result -> observation -> action call; the server checks the pairing rules."""
+    tools = [PRESS_BUTTONS, WRITE_MEMORY]
+    first = model.generate(game_messages(9), tools, "write_memory")
+    assert [c.name for c in first.tool_calls] == ["write_memory"]
+    call = first.tool_calls[0]
+    assert call.id == server.responses[-1][1]["content"][0]["id"] and call.id.startswith("toolu_")
+    convo = [
+        *game_messages(9),
+        Message(role="assistant", content="Noting it.", tool_calls=first.tool_calls),
+        Message(role="tool", tool_call_id=call.id, name=call.name, content="saved"),
+        Message(role="user", content="Now move."),
+    ]
+    second = model.generate(convo, tools, "press_buttons")
+    assert_good_press(second)
+    assert second.tool_calls[0].id and second.tool_calls[0].id != call.id
+    sent = server.requests[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"] == [
+        {"type": "text", "text": "Noting it."},
+        {"type": "tool_use", "id": call.id, "name": "write_memory", "input": call.arguments},
+    ]
+    assert sent[2]["content"] == [
+        {"type": "tool_result", "tool_use_id": call.id, "content": "saved"},
+        {"type": "text", "text": "Now move."},
+    ]
+    assert [status for status, _ in server.responses] == [200, 200]
+    # free text after the round trip: tools still sent (tool blocks need them), tool_choice none
+    words = model.generate(convo, tools, "none")
+    assert words.tool_calls == [] and words.text.strip()
+    assert server.requests[-1].body["tool_choice"] == {"type": "none"}
+
+
+def test_tool_blocks_without_tools_or_without_a_partner_go_as_text() -> None:
+    call = ToolCall(name="press_buttons", arguments={"buttons": ["A"]}, id="toolu_1")
+    convo = [
+        Message(role="user", content="go"),
+        Message(role="assistant", content="", tool_calls=[call]),
+        Message(role="tool", tool_call_id="toolu_1", name="press_buttons", content="moved"),
+    ]
+    turns = anthropic_messages(convo, vision=True, tools=False)
+    as_json = '{"tool": "press_buttons", "arguments": {"buttons": ["A"]}}'
+    assert turns[1]["content"] == [{"type": "text", "text": as_json}]
+    assert turns[2]["content"] == [{"type": "text", "text": "Result of press_buttons: moved"}]
+    unanswered = anthropic_messages([*convo[:2], Message(role="user", content="next")], vision=True)
+    assert [b["type"] for b in unanswered[1]["content"]] == ["text"]  # no tool_use left without its result
+
+
 def test_missing_key_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     with pytest.raises(ValueError, match="ANTHROPIC_API_KEY is not set"):
         make_model("anthropic:claude-sonnet-4-5")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    assert make_model("anthropic:claude-sonnet-4-5#text").vision is False
+    with pytest.raises(ValueError, match="unknown option '#fast'"):
+        make_model("anthropic:claude-sonnet-4-5#fast")

@@ -15,8 +15,10 @@ import httpx
 import pytest
 
 from harness.models import ModelError, make_model
+from harness.models._common import stable
+from harness.models.base import Message, ToolCall
 from harness.models.local import smollm2_path
-from harness.models.openai_backend import OpenAIModel, VLLMModel
+from harness.models.openai_backend import OpenAIModel, VLLMModel, openai_messages
 from harness.models.pricing import Price, PriceTable
 from tests.loopback import (
     BUTTONS,
@@ -205,6 +207,160 @@ def test_bad_specs_fail_with_one_clear_line(monkeypatch) -> None:
         make_model("openai:gpt-4o@ftp://x")
 
 
+# -- tool_choice and tool round trips ----------------------------------------------------------
+
+
+def test_tool_choice_mapping(model: OpenAIModel) -> None:
+    tools = [PRESS_BUTTONS, WRITE_MEMORY]
+    msgs = game_messages(0)
+    named = model.request(msgs, tools, "write_memory")
+    assert named["tool_choice"] == {"type": "function", "function": {"name": "write_memory"}}
+    assert [t["function"]["name"] for t in named["tools"]] == ["press_buttons", "write_memory"]  # prefix kept
+    assert model.request(msgs, tools)["tool_choice"] == "required"
+    assert model.request(msgs, tools, "auto")["tool_choice"] == "auto"
+    none = model.request(msgs, tools, "none")
+    assert none["tool_choice"] == "none" and none["tools"] == named["tools"]
+    bare = model.request(msgs, [], "none")
+    assert not {"tools", "tool_choice", "parallel_tool_calls"} & set(bare)
+    assert "tools" not in model.request(msgs, [], "auto")
+    with pytest.raises(ValueError, match="not one of the offered tools"):
+        model.request(msgs, tools, "edit_prompt_block")
+    with pytest.raises(ValueError, match="no tools"):
+        model.request(msgs, [])
+
+
+def test_tool_result_round_trip(model: OpenAIModel, server: LoopbackServer) -> None:
+    """meta tool call -> its result -> the action call, in one step; the server checks the pairing."""
+    tools = [PRESS_BUTTONS, WRITE_MEMORY]
+    first = model.generate(game_messages(14), tools, "write_memory")
+    assert [c.name for c in first.tool_calls] == ["write_memory"]
+    call = first.tool_calls[0]
+    assert call.id.startswith("call_")  # the server's id, kept
+    assert server.responses[-1][1]["choices"][0]["message"]["tool_calls"][0]["id"] == call.id
+    convo = [
+        *game_messages(14),
+        Message(role="assistant", content=first.text, tool_calls=first.tool_calls),
+        Message(role="tool", tool_call_id=call.id, name=call.name, content="saved"),
+    ]
+    second = model.generate(convo, tools, "press_buttons")
+    assert_good_press(second)
+    assert second.tool_calls[0].id and second.tool_calls[0].id != call.id
+    sent = server.requests[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool"]
+    assert sent[2]["content"] is None
+    function = {"name": "write_memory", "arguments": json.dumps(call.arguments)}
+    assert sent[2]["tool_calls"] == [{"id": call.id, "type": "function", "function": function}]
+    assert sent[3] == {"role": "tool", "tool_call_id": call.id, "content": "saved"}
+    assert [status for status, _ in server.responses] == [200, 200]
+
+
+def test_calls_and_results_that_do_not_pair_up_go_as_text() -> None:
+    loose = ToolCall(name="press_buttons", arguments={"buttons": ["A"]}, id="call_1")
+    out = openai_messages(
+        [
+            Message(role="user", content="go"),
+            Message(role="assistant", content="", tool_calls=[loose]),  # never answered
+            Message(role="user", content="next"),
+            Message(role="tool", tool_call_id="call_7", name="write_memory", content="orphan"),
+        ],
+        vision=True,
+    )
+    assert out[1] == {"role": "assistant", "content": '{"tool": "press_buttons", "arguments": {"buttons": ["A"]}}'}
+    assert out[3] == {"role": "user", "content": "Result of write_memory: orphan"}
+    assert "tool_calls" not in out[1]
+
+
+def test_auto_and_none_over_the_wire(model: OpenAIModel, server: LoopbackServer) -> None:
+    words = model.generate(game_messages(15), [PRESS_BUTTONS], "none")
+    assert words.tool_calls == [] and words.text.strip()
+    assert server.requests[-1].body["tool_choice"] == "none"
+    reply = model.generate(game_messages(16), [PRESS_BUTTONS, WRITE_MEMORY], "auto")
+    assert reply.tool_calls or reply.text.strip()
+    assert all(c.id for c in reply.tool_calls)
+
+
+def test_server_rejecting_images_switches_to_text_only_once(model: OpenAIModel, server: LoopbackServer) -> None:
+    """A text-only model behind a compatible server (llama.cpp answers HTTP 500 to image parts): the
+    first call is retried without images and says so once; later calls send no images at all."""
+    server.reject_images = True
+    png = tiny_png_b64()
+    reply = model.generate(game_messages(17, image_b64=png), [PRESS_BUTTONS])
+    assert_good_press(reply)
+    assert reply.notes == [
+        f"openai:gpt-4o-mini@{server.url}/v1: the server rejected image input; continuing text-only "
+        "(use #text to silence this)"
+    ]
+    assert model.vision is False
+    statuses = [status for status, _ in server.responses]
+    assert statuses[-1] == 200 and set(statuses[:-1]) == {500} and len(statuses) <= 3  # one SDK retry at most
+    assert isinstance(server.requests[-1].body["messages"][1]["content"], str)
+    server.reset()
+    again = model.generate(game_messages(18, image_b64=png), [PRESS_BUTTONS])
+    assert again.notes == [] and len(server.requests) == 1
+    assert isinstance(server.requests[0].body["messages"][1]["content"], str)
+    assert SECRET not in reply.model_dump_json()
+
+
+def test_a_server_that_accepted_images_is_not_switched_off(model: OpenAIModel, server: LoopbackServer) -> None:
+    model.generate(game_messages(19, image_b64=tiny_png_b64()), [PRESS_BUTTONS])  # images accepted
+    server.persistent_fault = "500"
+    model.client = model.client.with_options(max_retries=0)
+    with pytest.raises(ModelError, match="HTTP 500"):
+        model.generate(game_messages(20, image_b64=tiny_png_b64()), [PRESS_BUTTONS])
+    assert model.vision is True and len(server.requests) == 2
+
+
+def test_text_option_in_the_spec(server: LoopbackServer) -> None:
+    m = make_model(f"openai:smollm2@{server.url}/v1#text")
+    assert isinstance(m, OpenAIModel) and m.vision is False and m.base_url == f"{server.url}/v1"
+    reply = m.generate(game_messages(21, image_b64=tiny_png_b64()), [PRESS_BUTTONS])
+    assert reply.notes == [] and isinstance(server.requests[0].body["messages"][1]["content"], str)
+    assert make_model("openai:gpt-4o@http://127.0.0.1:9/v1").vision is True
+    with pytest.raises(ValueError, match="unknown option '#vision'.*#text"):
+        make_model("openai:gpt-4o@http://127.0.0.1:9/v1#vision")
+
+
+def test_the_same_failure_gives_the_same_message(server: LoopbackServer) -> None:
+    server.persistent_fault = "500"
+    m = OpenAIModel("gpt-4o-mini", base_url=f"{server.url}/v1", key=SECRET, max_retries=0)
+    messages = []
+    for step in (22, 23):
+        with pytest.raises(ModelError) as err:
+            m.generate(game_messages(step, image_b64=tiny_png_b64()), [PRESS_BUTTONS])
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert m.vision is True  # the text-only retry failed the same way: images were not the problem
+    noisy = "The server had an error. (Please include the request ID req_8f7a6b5c4d3e2f1a0b9c in your message.)"
+    assert stable(noisy) == stable(noisy.replace("8f7a6b5c4d3e2f1a0b9c", "0123456789abcdef0123"))
+    assert stable("at 2026-01-02T03:04:05Z, id chatcmpl-a1b2c3d4e5f6") == "at <time>, id <id>"
+
+
+def test_vllm_tool_choice_and_round_trip_as_text(server: LoopbackServer) -> None:
+    m = VLLMModel("smollm2", base_url=f"{server.url}/v1")
+    tools = [PRESS_BUTTONS, WRITE_MEMORY]
+    named = m.request(game_messages(0), tools, "press_buttons")["response_format"]["json_schema"]["schema"]
+    assert named["properties"]["tool"] == {"const": "press_buttons"}
+    auto = m.request(game_messages(0), tools, "auto")["response_format"]["json_schema"]["schema"]
+    assert [v["properties"]["tool"]["const"] for v in auto["anyOf"]] == ["press_buttons", "write_memory", "none"]
+    none = m.request(game_messages(0), tools, "none")
+    assert "response_format" not in none and "press_buttons" in none["messages"][0]["content"]  # same system
+    first = m.generate(game_messages(24), tools, "write_memory")
+    assert [c.name for c in first.tool_calls] == ["write_memory"] and first.tool_calls[0].id == "call_1"
+    convo = [
+        *game_messages(24),
+        Message(role="assistant", content=first.text, tool_calls=first.tool_calls),
+        Message(role="tool", tool_call_id="call_1", name="write_memory", content="saved"),
+    ]
+    second = m.generate(convo, tools)
+    assert len(second.tool_calls) == 1 and second.tool_calls[0].id == "call_2"
+    sent = server.requests[-1].body["messages"]
+    assert [x["role"] for x in sent] == ["system", "user", "assistant", "user"]
+    assert sent[2]["content"] == first.text and "tool_calls" not in sent[2]
+    assert sent[3]["content"] == "Result of write_memory: saved"
+    words = m.generate(game_messages(25), tools, "none")
+    assert words.tool_calls == [] and words.text.strip()
+
+
 # -- a real third-party server: llama-cpp-python's OpenAI-compatible server ---------------------
 
 
@@ -251,3 +407,38 @@ def test_against_llama_cpp_server(llama_server: str) -> None:
     reply = m.generate(game_messages(13), [PRESS_BUTTONS, WRITE_MEMORY])
     assert reply.tool_calls == []
     assert reply.text.strip()
+
+
+@pytest.mark.slow
+def test_llama_cpp_server_text_only_model_with_frames(llama_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defect seen with `openai:smollm2@<llama.cpp server>`: every request carried the frame as an
+    image part and the server answered HTTP 500 to all of them. Now the first call falls back to text
+    once (with a note), tool results round-trip (this server also refuses `content: null`), and
+    `#text` never sends an image at all."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    m = make_model(f"openai:smollm2@{llama_server}")
+    assert isinstance(m, OpenAIModel) and m.vision
+    png = tiny_png_b64()
+    reply = m.generate(game_messages(14, image_b64=png), [PRESS_BUTTONS])
+    assert_good_press(reply)
+    note = "the server rejected image input; continuing text-only (use #text to silence this)"
+    assert reply.notes == [f"openai:smollm2@{llama_server}: {note}"]
+    assert m.vision is False
+    call = reply.tool_calls[0]
+    assert call.id
+    convo = [
+        *game_messages(15, image_b64=png),
+        Message(role="assistant", content=reply.text, tool_calls=reply.tool_calls),
+        Message(role="tool", tool_call_id=call.id, name=call.name, content="You moved."),
+    ]
+    again = m.generate(convo, [PRESS_BUTTONS])
+    assert_good_press(again)
+    assert again.notes == []
+    assert m.null_content is False  # "" instead of null for its tool-call turns, from now on
+    words = m.generate(convo, [PRESS_BUTTONS], "none")
+    assert words.tool_calls == [] and words.text.strip()
+
+    text_only = make_model(f"openai:smollm2@{llama_server}#text")
+    reply = text_only.generate(game_messages(16, image_b64=png), [PRESS_BUTTONS])
+    assert_good_press(reply)
+    assert reply.notes == []

@@ -1,6 +1,8 @@
-"""Model back-ends chosen by a spec string: `local`, `openai:<model>`, `anthropic:<model>`,
-`vllm:<model>@<url>`, `scripted:<file>`. Each back-end is imported lazily so a missing SDK
-only matters when that back-end is used."""
+"""Model back-ends chosen by a spec string: `local[:<file.gguf>]`, `openai:<model>[@<url>][#text]`,
+`anthropic:<model>[@<url>][#text]`, `vllm:<model>@<url>`, `scripted:<file>` (`#text`: send no images,
+for text-only models behind a compatible server). Each back-end is imported lazily so a missing SDK
+only matters when that back-end is used. Every back-end implements
+`generate(messages, tools, tool_choice="required") -> ModelReply` (see base.Model)."""
 
 from __future__ import annotations
 

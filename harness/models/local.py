@@ -105,10 +105,10 @@ class ChatPrompt:
         makes the model spell words in pieces ("p"+"res"+"s"), which re-tokenizing would merge, and
         the KV cache only matches the very same tokens."""
         spliced: list[list[int]] = []
-        if known:
+        if known and not any(_MARK in m["content"] for m in messages):
             marked = []
             for m in messages:
-                if m["role"] == "assistant" and m["content"] in known and _MARK not in m["content"]:
+                if m["role"] == "assistant" and m["content"] in known:
                     marked.append({**m, "content": f"{_MARK}{len(spliced)}{_MARK}"})
                     spliced.append(known[m["content"]])
                 else:

@@ -8,7 +8,6 @@ assets.py shows up as a failing route test rather than a silent detour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from envs.gameboy.game import BUTTONS
@@ -61,22 +60,6 @@ def press(pyboy: Any, button: str) -> None:
     pyboy.tick(HOLD_FRAMES, False)
     pyboy.button_release(name)
     pyboy.tick(RELEASE_FRAMES, False)
-
-
-def play(
-    pyboy: Any,
-    presses: Iterable[str],
-    after_press: Callable[[int, str], Any] | None = None,
-) -> int:
-    """Play presses on a raw PyBoy; `after_press(index, button)` runs after each one and may
-    return True to stop early. Returns the number of presses played."""
-    n = 0
-    for i, button in enumerate(presses):
-        press(pyboy, button)
-        n = i + 1
-        if after_press is not None and after_press(i, button):
-            break
-    return n
 
 
 def boot(pyboy: Any) -> None:
