@@ -124,15 +124,19 @@ class Agent:
     def choose(self, messages: list[Message]) -> tuple[ParsedCall | None, str, str]:
         """The bounded inner loop: meta-tool results go back to the model; the first action call ends it."""
         convo, error, prompt_ref = list(messages), "", ""
+        # the tool list never changes within a run's harness version: it is part of the cached prompt prefix
         tools = {**self.meta_tools(), **self.actions}
         while True:
-            offer = tools if len(self.work.calls) < self.cfg.max_meta_calls else self.actions
+            must_act = len(self.work.calls) >= self.cfg.max_meta_calls
+            choice = next(iter(self.actions)) if must_act and len(self.actions) == 1 else REQUIRED
             if self.work.model_calls and self.budget.over():
                 return None, f"stopped asking: {self.budget.over()}", prompt_ref
-            reply, prompt_ref = self.call(convo, offer, "repair" if error else "act")
+            reply, prompt_ref = self.call(convo, tools, "repair" if error else "act", choice)
             self.work.last_text = reply.text[:500]
             try:
-                parsed = parse_call(reply.tool_calls, reply.text, offer)
+                parsed = parse_call(reply.tool_calls, reply.text, tools)
+                if must_act and parsed.tool.kind != "action":
+                    raise FormatError(f"no more meta-tool calls this step ({self.cfg.max_meta_calls} made)")
             except FormatError as e:
                 error = str(e)
                 if self.work.repairs >= self.cfg.max_repairs:
@@ -146,7 +150,7 @@ class Agent:
                 parsed.tool.run(self.context, parsed.args)
                 return parsed, "", prompt_ref
             result = self.run_meta(parsed)
-            convo += [Message(role="assistant", tool_calls=[parsed.call]),
+            convo += [Message(role="assistant", content=reply.text, tool_calls=[parsed.call]),
                       Message(role="tool", content=result.content, tool_call_id=parsed.call.id, name=parsed.call.name)]
 
     def run_meta(self, parsed: ParsedCall) -> ToolResult:
@@ -158,13 +162,14 @@ class Agent:
                                               kind="meta", ok=result.ok, result=result.content[:300]))
         return result
 
-    def call(self, messages: list[Message], offer: dict[str, Tool], purpose: str) -> tuple[ModelReply, str]:
+    def call(self, messages: list[Message], offer: dict[str, Tool], purpose: str, choice: str = REQUIRED,
+             ) -> tuple[ModelReply, str]:
         """One model call, logged at once; backs off while the model is down."""
         backoff, repeats, last = min(1.0, self.cfg.max_backoff_s), 0, ""
         specs = [t.spec() for t in offer.values()]
         while True:
             try:
-                reply = self.model.generate(messages, specs, REQUIRED)
+                reply = self.model.generate(messages, specs, choice)
                 break
             except ModelError as e:
                 text = str(e)[:500]
