@@ -340,7 +340,7 @@ def test_overworld_in_pallet_town(name: str) -> None:
     assert state.can_move and not state.in_battle and state.dialog is None
     assert state.milestones == ["game_running", "pallet_town"]
     assert state.extra["game_started"] is True and state.extra["version"] == name
-    assert "Map (@ you" in state.to_text() and "Pallet Town" in state.to_text()
+    assert "Map (@ is you" in state.to_text() and "Pallet Town" in state.to_text()
 
 
 @pytest.mark.parametrize("name", GAMES)

@@ -119,7 +119,7 @@ class GameState(BaseModel):
         if self.dialog:
             lines.append(f'Dialog: "{self.dialog}"')
         if self.text_map:
-            lines.append("Map (@ you, . walk, # wall, ? object, N npc, D door):")
+            lines.append("Map (@ is you; legend in your instructions):")
             lines.append(self.text_map)
         else:
             lines.append(f"Map: none ({self.screen or 'not on a map'})")

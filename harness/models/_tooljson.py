@@ -124,11 +124,15 @@ def tool_union_schema(
     return variants[0] if len(variants) == 1 else {"anyOf": variants}
 
 
-def tools_prompt(tools: list[ToolSpec]) -> str:
+def tools_prompt(tools: list[ToolSpec], bare: bool = False) -> str:
     """The tool list as text for models that only see the prompt (the grammar enforces the shape;
     this tells the model what the names mean). The same for every tool_choice, so it can sit in the
-    cached prompt prefix; `choice_hint` says what this one call may do."""
-    lines = ['Reply with one JSON object {"tool": <name>, "arguments": {...}} calling one of these tools:']
+    cached prompt prefix; `choice_hint` says what this one call may do. `bare`: the only tool is
+    called by replying with its arguments object alone."""
+    if bare and len(tools) == 1:
+        lines = [f"Reply with one JSON object: the arguments of {tools[0].name}."]
+    else:
+        lines = ['Reply with one JSON object {"tool": <name>, "arguments": {...}} calling one of these tools:']
     for tool in tools:
         args = "; ".join(_describe(name, prop) for name, prop in tool.parameters.get("properties", {}).items())
         lines.append(f"- {tool.name}: {tool.description} Arguments: {args}")

@@ -22,6 +22,7 @@ import atexit
 import importlib.util
 import itertools
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -37,7 +38,7 @@ from harness.models._tooljson import (
     tool_union_schema,
     tools_prompt,
 )
-from harness.models.base import Message, ModelError, ModelReply, ToolSpec, Usage
+from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
 from harness.models.pricing import PriceTable
 from tools.base import AUTO, NONE, REQUIRED, ToolChoice
 
@@ -49,7 +50,7 @@ _INSTALL_LLAMA = "llama-cpp-python is not installed: pip install 'continual-harn
 
 # string arguments are capped by field name first (a short "reasoning" keeps replies fast), then by
 # max_string_chars; with max_tokens=200 a capped reply still closes
-DEFAULT_FIELD_CHARS: dict[str, int] = {"reasoning": 40}
+DEFAULT_FIELD_CHARS: dict[str, int] = {"reasoning": 24}
 REMEMBERED_REPLIES = 32
 
 # One loaded model per (path, n_ctx, n_threads) per process: loading is cheap (0.2 s) but each
@@ -139,6 +140,37 @@ _CHATML = (
 )
 
 
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text, strict=False)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def split_forced_prefix(gbnf: str) -> tuple[str, str | None]:
+    """For an object grammar whose first property is a string: the text every reply starts with
+    ('{"<name>":"') and the grammar of the rest. ("", None) when the grammar has another shape."""
+    rules = dict(line.split(" ::= ", 1) for line in gbnf.splitlines() if " ::= " in line)
+    root = re.fullmatch(r'"\{" space (\S+) (.*)', rules.get("root", ""))
+    kv = root and re.fullmatch(r'"\\"(\w+)\\"" space ":" space (\S+)', rules.get(root.group(1), ""))
+    value = rules.get(kv.group(2), "") if kv else ""
+    if not kv or not value.startswith('"\\"" '):
+        return "", None
+    rules[f"{kv.group(2)}-rest"] = value.removeprefix('"\\"" ')
+    rules["root"] = f"{kv.group(2)}-rest {root.group(2)}"  # type: ignore[union-attr]
+    return '{"' + kv.group(1) + '":"', "\n".join(f"{k} ::= {v}" for k, v in rules.items())
+
+
+def compact_gbnf(schema_json: str) -> str:
+    """The GBNF for a JSON schema, with no optional whitespace between tokens: every reply token costs
+    a full forward pass (grammar-forced ones too), and spaces and newlines are pure cost here."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    rules = json_schema_to_gbnf(schema_json).splitlines()
+    return "\n".join('space ::= ""' if r.startswith("space ::=") else r for r in rules)
+
+
 class LocalModel:
     """llama.cpp back-end; text only (images in messages are ignored), cost 0.
 
@@ -190,23 +222,32 @@ class LocalModel:
     def __repr__(self) -> str:
         return f"LocalModel(spec={self.spec!r})"
 
-    def grammar(self, tools: list[ToolSpec], allow_answer: bool = False) -> LlamaGrammar:
-        """The grammar for this tool set (and choice), built once (JSON-schema conversion is not free)."""
+    def grammar(self, tools: list[ToolSpec], allow_answer: bool = False, bare: bool = False,
+                ) -> tuple[str, LlamaGrammar]:
+        """The grammar for this tool set (and choice), built once (JSON-schema conversion is not free),
+        and the text every reply must start with. `bare`: the arguments object of the single tool,
+        without the {"tool", "arguments"} wrapper; its forced opening ({"reasoning":") goes into the
+        prompt instead of being generated, since under a grammar the model spells forced keys in
+        fragments ("r" "ea" "so" "n" ...), each a full forward pass."""
         from llama_cpp import LlamaGrammar
 
         schema = tool_union_schema(
             tools, max_string_chars=self.max_string_chars, field_chars=self.field_chars, allow_answer=allow_answer
         )
-        key = json.dumps(schema)  # property order matters: "tool" is generated first
+        if bare:
+            schema = schema["properties"]["arguments"]
+        key = json.dumps(schema) + str(bare)  # property order matters: "tool" is generated first
         if key not in self._grammars:
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            prefix, gbnf = split_forced_prefix(compact_gbnf(json.dumps(schema))) if bare else ("", None)
+            gbnf = gbnf or compact_gbnf(json.dumps(schema))
+            self._grammars[key] = (prefix, LlamaGrammar.from_string(gbnf, verbose=False))
         return self._grammars[key]
 
     def chat_messages(self, messages: list[Message], tools: list[ToolSpec]) -> list[dict[str, str]]:
         """System text + tool list first (the stable, cacheable prefix), then the conversation with
         tool calls and results as text."""
         system = "\n\n".join(m.content for m in messages if m.role == "system")
-        system = f"{system}\n\n{tools_prompt(tools) if tools else ''}".strip()
+        system = f"{system}\n\n{tools_prompt(tools, bare=True) if tools else ''}".strip()
         rest = [{"role": m.role, "content": m.content} for m in as_text_messages(messages) if m.role != "system"]
         return [{"role": "system", "content": system}, *rest]
 
@@ -260,12 +301,18 @@ class LocalModel:
                  ) -> ModelReply:
         start = time.monotonic()
         mode, callable_tools = resolve_tool_choice(tools, tool_choice)
-        grammar = self.grammar(callable_tools, allow_answer=mode == AUTO) if mode != NONE else None
+        # one tool offered and it must be called: the reply is its arguments object alone, which saves
+        # the ~9 grammar-forced tokens of {"tool":"<name>","arguments": (each costs a forward pass)
+        bare = mode == REQUIRED and len(tools) == 1
+        prefix, grammar = self.grammar(callable_tools, allow_answer=mode == AUTO, bare=bare) if mode != NONE else (
+            "", None)
         max_tokens = self.max_text_tokens if mode == NONE else self.max_tokens
         hint = choice_hint(mode, callable_tools, tools)
         chat = self.chat_messages(messages, tools)
         with self.lock:
             tokens = self.fit(chat, max_tokens, [{"role": "user", "content": hint}] if hint else [])
+            forced = self.llm.tokenize(prefix.encode(), add_bos=False, special=False) if prefix else []
+            tokens = tokens + forced
             # what llama.cpp will reuse from its KV cache (the common prefix with the last call)
             cached = self.llm.longest_token_prefix(self.llm._input_ids.tolist(), tokens)
             try:
@@ -279,10 +326,15 @@ class LocalModel:
                 )
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"llama.cpp failed: {exc}", retryable=False) from exc
-            self.remember(out["choices"][0]["text"], self.llm._input_ids[len(tokens) :].tolist())
-        text, calls = out["choices"][0]["text"], []
+            text = prefix + out["choices"][0]["text"]
+            self.remember(text, forced + self.llm._input_ids[len(tokens) :].tolist())
+        calls: list[ToolCall] = []
         if mode != NONE:
-            text, calls = parse_reply(text, lambda: f"call_{next(self._ids)}")
+            if bare:  # the reply is the arguments object itself
+                args = _json_object(text)
+                calls = [ToolCall(name=tools[0].name, arguments=args, id=f"call_{next(self._ids)}")] if args else []
+            else:
+                text, calls = parse_reply(text, lambda: f"call_{next(self._ids)}")
         usage = Usage(
             input_tokens=out["usage"]["prompt_tokens"],
             output_tokens=out["usage"]["completion_tokens"],
