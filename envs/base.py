@@ -98,13 +98,6 @@ class Env(Protocol):
     def close(self) -> None: ...
 
 
-def action_spec(env: Env, name: str) -> ActionSpec:
-    for spec in env.action_tools():
-        if spec.name == name:
-            return spec
-    raise ValueError(f"unknown action {name!r}; this env offers {', '.join(s.name for s in env.action_tools())}")
-
-
 def validate_action(specs: Iterable[ActionSpec], action: Any) -> tuple[str, BaseModel]:
     """`{"name": ..., "arguments": {...}}` -> (name, validated arguments); ValueError naming what is wrong."""
     if not isinstance(action, dict) or not isinstance(action.get("name"), str):
