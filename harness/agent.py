@@ -90,6 +90,7 @@ class Agent:
         self.control = Control(self.store, self.say)
         self.versions.sink = lambda events, blobs: self.outbox.append((events, blobs))
         self.work = StepWork()
+        self.context = AgentContext(self)
         self._system: tuple[int, str] = (-1, "")
         self._meta: dict[str, Tool] = {}
 
@@ -119,7 +120,7 @@ class Agent:
         chosen, error, prompt_ref = self.choose(messages)
         if self.work.stepped is None:  # no usable action: time passes all the same
             self.act(None)
-        self.commit(messages, chosen, error, prompt_ref, version, time.monotonic() - t0)
+        self.commit(chosen, error, prompt_ref, version, time.monotonic() - t0)
 
     def choose(self, messages: list[Message]) -> tuple[ParsedCall | None, str, str]:
         """The bounded inner loop: meta-tool results go back to the model; the first action call ends it."""
@@ -214,8 +215,7 @@ class Agent:
         self.work.stepped = (action, obs, info)
         return ToolResult(content=f"now at {progress_of(info).text()}")
 
-    def commit(self, messages: list[Message], chosen: ParsedCall | None, error: str, prompt_ref: str,
-               version: int, latency_s: float) -> None:
+    def commit(self, chosen: ParsedCall | None, error: str, prompt_ref: str, version: int, latency_s: float) -> None:
         """Write the step, the harness edits made during it, milestones, a failure, a savestate: one transaction."""
         assert self.work.stepped is not None
         action, obs, info = self.work.stepped
@@ -227,10 +227,7 @@ class Agent:
                                   cost_usd=t.cost_usd)
         with self.store.commit() as tx:
             for events, blobs in self.outbox:
-                for blob in blobs:
-                    tx.blob(blob)
-                for ev in events:
-                    tx.event(ev)
+                tx.add(events, blobs)
             frame = self.obs.get("frame")
             event = Step(
                 step=self.step_id, action=action, reasoning=chosen.reasoning[:500] if chosen else "", action_cost=cost,
@@ -270,10 +267,6 @@ class Agent:
         if set(names) != set(self._meta):
             self._meta = {name: load_tool(name) for name in names}
         return self._meta
-
-    @property
-    def context(self) -> AgentContext:
-        return AgentContext(self)
 
     def say(self, text: str) -> None:
         if self.display:

@@ -179,10 +179,11 @@ class RunReader:
     def step_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT step FROM events WHERE kind='step' ORDER BY seq")]
 
-    def column(self, kind: str, path: str) -> list[Any]:
-        """One JSON field of every event of a kind, read inside SQLite (no per-event parsing)."""
-        sql = "SELECT json_extract(data, ?) FROM events WHERE kind=? ORDER BY seq"
-        return [r[0] for r in self.db.execute(sql, (path, kind))]
+    def step_field(self, path: str, start: int = 0) -> list[Any]:
+        """One JSON field (e.g. "$.latency_s") of the step events from `start` on, read inside SQLite
+        through the step index (no per-event parsing)."""
+        sql = "SELECT json_extract(data, ?) FROM events WHERE kind='step' AND step >= ? ORDER BY step"
+        return [r[0] for r in self.db.execute(sql, (path, start))]
 
     def close(self) -> None:
         self.db.close()
@@ -208,6 +209,13 @@ class Transaction:
         if ref not in self.blobs and not self.store.has_blob(ref):
             self.blobs[ref] = ("zlib", zlib.compress(raw, 6), len(raw)) if compress else ("raw", raw, len(raw))
         return ref
+
+    def add(self, events: list[BaseEvent], blobs: list[bytes]) -> None:
+        """Events and the blobs they refer to (e.g. a harness version and its document)."""
+        for blob in blobs:
+            self.blob(blob)
+        for ev in events:
+            self.event(ev)
 
     def event(self, event: BaseEvent) -> None:
         if not isinstance(event, EVENT_TYPES):

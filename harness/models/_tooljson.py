@@ -22,8 +22,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harness.models.base import Message, ToolCall, ToolSpec
-from tools.base import AUTO, NONE, REQUIRED, ToolChoice
+from harness.models.base import Message
+from tools.base import AUTO, NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
 
 DEFAULT_MAX_STRING_CHARS = 240
 DEFAULT_MAX_ARRAY_ITEMS = 8

@@ -22,9 +22,9 @@ import anthropic
 
 from harness.models._common import api_key, scrub, split_spec, stable, status_error
 from harness.models._tooljson import as_text_messages, paired, resolve_tool_choice
-from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
+from harness.models.base import Message, ModelError, ModelReply, Usage
 from harness.models.pricing import PriceTable
-from tools.base import AUTO, NONE, REQUIRED, ToolChoice
+from tools.base import AUTO, NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
 
 EPHEMERAL = {"type": "ephemeral"}
 

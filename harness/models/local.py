@@ -38,9 +38,9 @@ from harness.models._tooljson import (
     tool_union_schema,
     tools_prompt,
 )
-from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
+from harness.models.base import Message, ModelError, ModelReply, Usage
 from harness.models.pricing import PriceTable
-from tools.base import AUTO, NONE, REQUIRED, ToolChoice
+from tools.base import AUTO, NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
 
 if TYPE_CHECKING:
     from llama_cpp import Llama, LlamaGrammar

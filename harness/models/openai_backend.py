@@ -36,9 +36,9 @@ from harness.models._tooljson import (
     tool_union_schema,
     tools_prompt,
 )
-from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
+from harness.models.base import Message, ModelError, ModelReply, Usage
 from harness.models.pricing import PriceTable
-from tools.base import AUTO, NONE, REQUIRED, ToolChoice
+from tools.base import AUTO, NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
 
 # statuses with which servers reject a request shape they do not support (llama.cpp: 500 on image parts)
 REJECTED_SHAPE = {400, 422, 500}

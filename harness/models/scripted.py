@@ -24,9 +24,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from harness.models.base import Message, ModelError, ModelReply, ToolCall, ToolSpec, Usage
+from harness.models.base import Message, ModelError, ModelReply, Usage
 from harness.models.pricing import PriceTable
-from tools.base import NONE, REQUIRED, ToolChoice
+from tools.base import NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
 
 
 def prompt_digest(messages: list[Message]) -> bytes:
