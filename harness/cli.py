@@ -22,6 +22,7 @@ examples:
   harness run --env form --harness continual --model local    # a non-Game-Boy env; agent edits its notes
   harness control runs/quest-20261122-101500 pause             # pause / resume / stop a live run
   harness probe --env quest --press START,A,DOWN --json        # what the agent would see
+  harness probe --env form --act '{"name": "click", "arguments": {"ref": 1}}'
 
 harness presets (--harness): minimal (H_min: no meta-tools), continual (+ editable notes block and
 edit_prompt_block); files in harness/state/presets/.
@@ -75,11 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("run_dir", type=Path)
     ins.add_argument("--json", action="store_true", help="machine-readable output")
 
-    probe = sub.add_parser("probe", help="boot an env, apply presses, print what the agent would observe")
+    probe = sub.add_parser("probe", help="boot an env, apply actions, print what the agent would observe")
     probe.add_argument("--env", default="quest")
     probe.add_argument("--rom", help="your ROM file (Pokemon games)")
     probe.add_argument("--state", type=Path, help="start from a savestate file written by --save-state")
     probe.add_argument("--press", default="", help="comma-separated buttons, one step each, e.g. START,A,UP")
+    probe.add_argument("--act", action="append", default=[], metavar="JSON",
+                       help='one step of any env, after --press; repeatable, e.g. --act \'{"name": "click", '
+                            '"arguments": {"ref": 2}}\'')
     probe.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
     probe.add_argument("--save-state", type=Path, help="write the savestate after the presses here")
     probe.add_argument("--screenshot", type=Path, help="write the final frame as PNG here")
@@ -168,28 +172,40 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from envs.registry import make_env
 
     presses = [p.strip().upper() for p in args.press.split(",") if p.strip()]
+    actions = [{"name": "press_buttons", "arguments": {"buttons": [button]}} for button in presses]
+    for text in args.act:
+        try:
+            actions.append(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--act {text!r} is not JSON ({e.msg})") from None
     options = {"frames_per_step": args.frames_per_step} if args.frames_per_step else {}
     env = make_env(args.env, rom=args.rom, **options)
     try:
         obs, info = env.reset(seed=0)
+        if presses and "press_buttons" not in {spec.name for spec in env.action_tools()}:
+            raise ValueError(f"env {args.env!r} has no buttons; use --act with one of: "
+                             f"{', '.join(spec.name for spec in env.action_tools())}")
         if args.state:
             env.load_state(args.state.read_bytes())
             obs, _, _, _, info = env.step(None)
-        for button in presses:
-            obs, _, _, _, info = env.step({"name": "press_buttons", "arguments": {"buttons": [button]}})
+        for action in actions:
+            obs, _, _, _, info = env.step(action)
         if args.save_state:
             args.save_state.write_bytes(env.save_state())
         if args.screenshot:
             from harness.prompt import frame_png
 
+            if obs.get("frame") is None:
+                raise ValueError(f"env {args.env!r} has no frame to screenshot")
             args.screenshot.write_bytes(frame_png(obs["frame"], 2))
     finally:
         env.close()
     game = info.get("game")
     milestones = info["progress"].milestones
     if args.json:
-        print(json.dumps({"text": obs["text"], "state": game.model_dump(mode="json") if game is not None else None,
-                          "progress": info["progress"].model_dump(mode="json"), "presses": len(presses),
+        state = game.model_dump(mode="json") if hasattr(game, "model_dump") else game
+        print(json.dumps({"text": obs["text"], "state": state,
+                          "progress": info["progress"].model_dump(mode="json"), "steps": len(actions),
                           "frame_count": info.get("frame_count")}, indent=2))
     else:
         print(obs["text"])

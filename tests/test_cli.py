@@ -47,3 +47,15 @@ def test_not_a_run_dir(tmp_path):
 
 def test_unknown_model_spec(tmp_path):
     _one_line_error(harness_cli("run", "--model", "gpt5", "--run-dir", str(tmp_path / "r"), check=False), "gpt5")
+
+
+def test_probe_any_env_with_act_and_clear_errors():
+    import json
+
+    out = json.loads(harness_cli("probe", "--env", "form", "--json", "--act",
+                                 '{"name": "click", "arguments": {"ref": 2}}').stdout)
+    assert out["steps"] == 1 and out["progress"]["where"] == [0, 2] and "(focused)" in out["text"]
+    _one_line_error(harness_cli("probe", "--env", "form", "--press", "A", check=False), "has no buttons", "click")
+    _one_line_error(harness_cli("probe", "--env", "form", "--act", '{"name": "fly"}', check=False),
+                    "unknown action 'fly'")
+    _one_line_error(harness_cli("probe", "--env", "form", "--act", "{nope", check=False), "is not JSON")

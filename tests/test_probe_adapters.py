@@ -44,7 +44,7 @@ def test_probe_boots_each_adapter(tmp_path, game):
     rom = stand_in(tmp_path, game)
     out = json.loads(harness_cli("probe", "--env", game, "--rom", str(rom), "--press", "A,START", "--json").stdout)
     assert out["state"]["game"] == game
-    assert out["presses"] == 2 and out["frame_count"] >= 2 * 120
+    assert out["steps"] == 2 and out["frame_count"] >= 2 * 120
     assert "Location:" in out["text"] and "Map" in out["text"]
 
 
