@@ -120,7 +120,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def _drive(agent: Any, target: int, run_dir: Path) -> int:
     if agent.display:
-        agent.display.start(agent.step_id, target)
+        agent.display.start(agent.step_id, target, len(agent.tracker.reached))
     try:
         outcome = agent.run(target)
     finally:

@@ -13,7 +13,7 @@ from harness.log.events import Milestone, Step, Totals
 
 
 class Display(Protocol):
-    def start(self, first_step: int, target: int) -> None: ...
+    def start(self, first_step: int, target: int, milestones: int = 0) -> None: ...
     def on_step(self, event: Step, new: list[Milestone], totals: Totals) -> None: ...
     def message(self, text: str) -> None: ...
     def close(self) -> None: ...
@@ -33,8 +33,8 @@ class PlainDisplay:
         self.every, self.stream, self.milestones = every, stream or sys.stderr, 0
         self.t0 = time.monotonic()
 
-    def start(self, first_step: int, target: int) -> None:
-        self.first, self.target = first_step, target
+    def start(self, first_step: int, target: int, milestones: int = 0) -> None:
+        self.first, self.target, self.milestones = first_step, target, milestones
         self.t0 = time.monotonic()
 
     def on_step(self, event: Step, new: list[Milestone], totals: Totals) -> None:
@@ -67,7 +67,8 @@ class RichDisplay:
         )
         self.milestones = 0
 
-    def start(self, first_step: int, target: int) -> None:
+    def start(self, first_step: int, target: int, milestones: int = 0) -> None:
+        self.milestones = milestones  # a resumed run has reached some already
         self.progress.start()
         self.task = self.progress.add_task("run", total=target, completed=first_step, info="")
 
