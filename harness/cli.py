@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -19,6 +20,8 @@ examples:
   harness run --env pokered --rom Red.gb --model anthropic:claude-sonnet-4-5 --budget-usd 5
   harness resume runs/quest-20261122-101500 --steps 400        # continue a stopped or killed run
   harness inspect runs/quest-20261122-101500 --json
+  harness versions runs/quest-20261122-101500                  # every harness version: step, trigger, reason
+  harness diff runs/quest-20261122-101500 0 3                  # what changed between two versions
   harness run --env form --harness continual --model local    # a non-Game-Boy env; agent edits its notes
   harness control runs/quest-20261122-101500 pause             # pause / resume / stop a live run
   harness probe --env quest --press START,A,DOWN --json        # what the agent would see
@@ -71,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     ctl = sub.add_parser("control", help="pause, resume or stop a live run (honoured at its next step boundary)")
     ctl.add_argument("run_dir", type=Path)
     ctl.add_argument("action", choices=["pause", "resume", "stop"])
+
+    ver = sub.add_parser("versions", help="list a run's harness versions (step, trigger, reason, rollbacks)")
+    ver.add_argument("run_dir", type=Path)
+    ver.add_argument("--json", action="store_true", help="machine-readable output")
+
+    dif = sub.add_parser("diff", help="unified diff of two harness versions (of one run, or across two runs)")
+    dif.add_argument("run_dir", type=Path)
+    dif.add_argument("v1", type=int, help="first version")
+    dif.add_argument("v2", type=int, help="second version")
+    dif.add_argument("--against", type=Path, metavar="RUN_DIR2", help="take v2 from this other run")
 
     ins = sub.add_parser("inspect", help="summarise a run (steps, presses, milestones, tokens, $, latency, cache)")
     ins.add_argument("run_dir", type=Path)
@@ -137,6 +150,35 @@ def cmd_control(args: argparse.Namespace) -> int:
 
     request(args.run_dir, args.action)
     print(f"{args.action} requested; the run honours it at its next step boundary", file=sys.stderr)
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from harness.diff import versions
+    from harness.log.store import RunReader
+
+    with RunReader(args.run_dir) as reader:
+        rows = versions(reader)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("version", "parent", "step", "trigger", "changes", "reason", "note")
+    for r in rows:
+        note = f"rolled back by v{r['rolled_back_by']}" if r["rolled_back_by"] is not None else ""
+        table.add_row(str(r["version"]), "" if r["parent"] is None else str(r["parent"]),
+                      "" if r["step"] is None else str(r["step"]), r["trigger"], str(r["changes"]), r["reason"], note)
+    Console().print(table)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from harness.diff import diff_runs
+
+    text = diff_runs(args.run_dir, args.v1, args.against or args.run_dir, args.v2)
+    print(text or f"v{args.v1} and v{args.v2} are identical")
     return 0
 
 
@@ -218,13 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     from envs.base import RomError
     from harness.log.store import StoreError
 
-    handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "inspect": cmd_inspect,
-                "probe": cmd_probe}
+    handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "versions": cmd_versions,
+                "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:
         print(f"harness: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `harness diff ... | head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - interpreter shutdown flushes stdout again
+        return 0
     except OSError as e:  # disk full, permissions: one line, the log keeps every committed step
         print(f"harness: error: {e.strerror or e} ({getattr(e, 'filename', '') or ''})", file=sys.stderr)
         return 2

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from harness.milestones import MilestoneTracker
 from harness.models import make_model
 from harness.models.pricing import PriceTable
 from harness.state import HarnessState, preset
-from harness.state.versions import Versions
+from harness.state.versions import Versions, load_version
 
 LATENCY_WINDOW = 10_000  # steps that `inspect` computes step latency over (the most recent ones)
 
@@ -49,18 +48,6 @@ def default_run_dir(cfg: RunConfig) -> Path:
     return Path("runs") / f"{cfg.env}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def version_loader(reader: RunReader) -> Callable[[int], HarnessState]:
-    def load(version: int) -> HarnessState:
-        row = reader.db.execute(
-            "SELECT data FROM events WHERE kind='harness_version' AND json_extract(data, '$.version')=? "
-            "ORDER BY seq DESC LIMIT 1", (version,)).fetchone()
-        if row is None:
-            raise StoreError(f"{reader.run_dir} has no harness version {version}")
-        event = HarnessVersion.model_validate_json(row[0])
-        return HarnessState.model_validate_json(reader.get_blob(event.doc_ref))
-    return load
-
-
 def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> Agent:
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
     harness = preset(cfg.harness)
@@ -70,7 +57,7 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
         store = RunStore(run_dir, create=True)
         first: list[tuple[list[BaseEvent], list[bytes]]] = []
         versions = Versions.first(harness, f"preset {cfg.harness}", lambda e, b: first.append((e, b)),
-                                  load=version_loader(store))
+                                  load=lambda v: load_version(store, v))
         rom_sha1 = hashlib.sha1(Path(cfg.rom).read_bytes()).hexdigest() if cfg.rom else None
         with store.commit() as tx:
             tx.event(RunStarted(config=cfg.model_dump(), env_id=cfg.env, rom_sha1=rom_sha1, harness_version=0,
@@ -97,7 +84,7 @@ def load_versions(reader: RunReader) -> Versions:
     if ev is None:
         raise StoreError(f"{reader.run_dir} has no harness version")
     doc = HarnessState.model_validate_json(reader.get_blob(ev.doc_ref))
-    return Versions(doc, ev.version, sink=lambda e, b: None, load=version_loader(reader))
+    return Versions(doc, ev.version, sink=lambda e, b: None, load=lambda v: load_version(reader, v))
 
 
 def restore_env(reader: RunReader, cfg: RunConfig, upto: int) -> tuple[Env, dict[str, Any], dict[str, Any], int, int]:

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from harness.log.events import BaseEvent, HarnessVersion, Rollback
-from harness.log.store import blob_ref
+from harness.log.store import RunReader, StoreError, blob_ref
 from harness.state import HarnessEditError, HarnessState, diff
 
 # (events, blobs) to be written together; blobs are the documents the events refer to
@@ -90,3 +90,16 @@ class Versions:
         self._recent[version] = doc
         while len(self._recent) > 8:  # a few recent versions for rollbacks; older ones load from the log
             self._recent.popitem(last=False)
+
+
+def load_version(reader: RunReader, version: int) -> HarnessState:
+    """Harness version `version` of a run, from its log."""
+    row = reader.db.execute(
+        "SELECT data FROM events WHERE kind='harness_version' AND json_extract(data, '$.version')=? "
+        "ORDER BY seq DESC LIMIT 1", (version,)).fetchone()
+    if row is None:
+        last = reader.last(HarnessVersion)
+        raise StoreError(f"{reader.run_dir} has no harness version {version} "
+                         f"(it has versions 0..{last.version if last else -1})")
+    event = HarnessVersion.model_validate_json(row[0])
+    return HarnessState.model_validate_json(reader.get_blob(event.doc_ref))
