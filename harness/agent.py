@@ -43,6 +43,7 @@ from harness.log.store import RunStore, Transaction
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
 from harness.prompt import build_messages, frame_png, instruction, system_text
+from harness.refine import Refiner
 from harness.state import HarnessEditError, HarnessState
 from harness.state.versions import Versions
 from tools import REQUIRED, Tool, ToolError, ToolResult, load_tool
@@ -83,6 +84,7 @@ class Agent:
     display: Display | None = None
     outbox: list[tuple[list[BaseEvent], list[bytes]]] = field(default_factory=list)  # edits made in this step
     calls_ok: int = 0  # successful model calls in this process
+    refiner: Refiner | None = None
 
     def __post_init__(self) -> None:
         self.recent = deque(self.recent, maxlen=self.cfg.history + self.cfg.history_chunk)
@@ -100,6 +102,8 @@ class Agent:
             while self.step_id < until_step:
                 self.control.check(self.step_id)
                 self.budget.check()
+                if self.refiner:
+                    self.refiner.maybe_refine(self)  # between steps: H changes only at step boundaries
                 self.step()
         except BudgetExceeded as e:
             reason, message = "budget", str(e)
@@ -164,7 +168,7 @@ class Agent:
         return result
 
     def call(self, messages: list[Message], offer: dict[str, Tool], purpose: str, choice: str = REQUIRED,
-             ) -> tuple[ModelReply, str]:
+             span: str | None = None) -> tuple[ModelReply, str]:
         """One model call, logged at once; backs off while the model is down."""
         backoff, repeats, last = min(1.0, self.cfg.max_backoff_s), 0, ""
         specs = [t.spec() for t in offer.values()]
@@ -175,7 +179,7 @@ class Agent:
             except ModelError as e:
                 text = str(e)[:500]
                 self.store.append(ModelErrorEvent(step=self.step_id, message=text, retryable=e.retryable,
-                                                  backoff_s=backoff, purpose=purpose))
+                                                  backoff_s=backoff, purpose=purpose, span=span))
                 if not e.retryable:
                     raise RunFailed(f"model error: {e}") from None
                 repeats, last = (repeats + 1 if text == last else 1), text
@@ -197,9 +201,9 @@ class Agent:
         with self.store.commit() as tx:
             prompt_ref = store_prompt(tx, messages)
             tx.event(ModelCall(
-                step=self.step_id, purpose=purpose, model=reply.model or self.model.spec, tokens_in=u.input_tokens,
-                tokens_out=u.output_tokens, tokens_cached=u.cached_input_tokens, cost_usd=reply.cost_usd,
-                latency_s=reply.latency_s, prompt_ref=prompt_ref, notes=notes,
+                step=self.step_id, span=span, purpose=purpose, model=reply.model or self.model.spec,
+                tokens_in=u.input_tokens, tokens_out=u.output_tokens, tokens_cached=u.cached_input_tokens,
+                cost_usd=reply.cost_usd, latency_s=reply.latency_s, prompt_ref=prompt_ref, notes=notes,
                 reply={"text": reply.text[:4000], "tool_calls": [c.model_dump() for c in reply.tool_calls]},
                 totals=self.budget.totals.model_copy(),
             ))

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
     run.add_argument("--history", type=int, default=6, help="fewest recent steps kept in the model's context")
     run.add_argument("--max-meta-calls", type=int, default=4, help="meta-tool calls allowed per step before acting")
+    run.add_argument("--refine", action=argparse.BooleanOptionalAction, default=None,
+                     help="run the refiner between steps (after 25 steps, every 25 until 200, then every 100); "
+                          "default: on for the continual preset, off otherwise")
     _add_run_options(run, resume=False)
 
     res = sub.add_parser("resume", help="continue a run from its last committed step")
@@ -111,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
                     seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
-                    history=args.history, max_meta_calls=args.max_meta_calls,
+                    history=args.history, max_meta_calls=args.max_meta_calls, refine={"enabled": args.refine},
                     budget_usd=getattr(args, "budget_usd", None), max_tokens=getattr(args, "max_tokens", None),
                     prices=getattr(args, "prices", None))
     run_dir = args.run_dir or default_run_dir(cfg)

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from harness.refine import REFINED_PRESETS, RefineSettings
+
 
 class RunConfig(BaseModel):
     env: str = Field("quest", description="environment name (see `harness run --help`): quest, form, pokered, ...")
@@ -34,6 +36,11 @@ class RunConfig(BaseModel):
     prices: str | None = Field(None, description="JSON file overriding the $/1M-token price table")
     store_frames: bool = Field(True, description="keep each observed frame (PNG) in the run store")
     max_backoff_s: float = Field(300.0, description="longest wait between retries during a model outage")
+    refine: RefineSettings = Field(default_factory=RefineSettings, description="the refiner's cadence and limits")
+
+    @property
+    def refining(self) -> bool:
+        return self.refine.enabled if self.refine.enabled is not None else self.harness in REFINED_PRESETS
 
     def env_kwargs(self) -> dict[str, Any]:
         kw = dict(self.env_options)

@@ -21,6 +21,7 @@ from harness.log.events import (
     HarnessVersion,
     Milestone,
     ModelSwap,
+    RefinePass,
     RunResumed,
     RunStarted,
     RunStopped,
@@ -32,6 +33,7 @@ from harness.log.store import RunReader, RunStore, StoreError
 from harness.milestones import MilestoneTracker
 from harness.models import make_model
 from harness.models.pricing import PriceTable
+from harness.refine import Refiner
 from harness.state import HarnessState, preset
 from harness.state.versions import Versions, load_version
 
@@ -69,7 +71,8 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
         env.close()
         raise
     return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
-                 budget=Budget(cfg.budget_usd, cfg.max_tokens), step_id=0, obs=obs, info=info, display=display)
+                 budget=Budget(cfg.budget_usd, cfg.max_tokens), step_id=0, obs=obs, info=info, display=display,
+                 refiner=Refiner(cfg.refine) if cfg.refining else None)
 
 
 def load_config(reader: RunReader) -> RunConfig:
@@ -139,7 +142,21 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
     tracker = MilestoneTracker([e for _, e in store.events("milestone") if isinstance(e, Milestone)])
     return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
                  budget=Budget.rebuild(store, cfg.budget_usd, cfg.max_tokens), step_id=next_step, obs=obs, info=info,
-                 tracker=tracker, recent=recent, display=display)
+                 tracker=tracker, recent=recent, display=display,
+                 refiner=Refiner.rebuild(cfg.refine, store) if cfg.refining else None)
+
+
+def refinements(reader: RunReader) -> dict[str, int]:
+    out = {"passes": 0, "failed_passes": 0, "proposals": 0, "applied": 0, "refused": 0,
+           "rolled_back": reader.count("rollback")}
+    for _, e in reader.events("refine_pass"):
+        assert isinstance(e, RefinePass)
+        out["passes"] += 1
+        out["failed_passes"] += e.status == "failed"
+        out["proposals"] += e.proposed
+        out["applied"] += e.applied
+        out["refused"] += e.refused
+    return out
 
 
 def summarize(run_dir: Path) -> dict[str, Any]:
@@ -190,6 +207,7 @@ def summarize(run_dir: Path) -> dict[str, Any]:
                 "p95": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 4) if latencies else None,
                 "over_last_steps": len(latencies),
             },
+            "refinements": refinements(reader),
             "format_failures": reader.count("format_failure"),
             "model_errors": reader.count("model_error"),
             "resumes": reader.count("run_resumed"),

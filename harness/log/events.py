@@ -189,6 +189,32 @@ class Savestate(BaseEvent):
     ref: str
 
 
+class EditRefused(BaseEvent):
+    """A proposed harness edit that validation refused (limit, read-only, growth cap, unknown item)."""
+
+    kind: Literal["edit_refused"] = "edit_refused"
+    source: str  # refiner | agent
+    target: str  # what it tried to change, e.g. "block notes"
+    reason: str
+
+
+class RefinePass(BaseEvent):
+    """One refiner pass, written when it ends (with the versions it made, in one transaction). A pass
+    cut by a kill leaves only its span_start: resume redoes it from scratch."""
+
+    kind: Literal["refine_pass"] = "refine_pass"
+    name: str  # prompt | subagents | skills | memory
+    at_step: int  # the pass ran after this many steps
+    why: list[str]  # schedule, triggers, the agent's request
+    status: Literal["applied", "no_edits", "refused", "failed"]
+    analysis: str = ""
+    proposed: int = 0
+    applied: int = 0
+    refused: int = 0
+    version: int  # harness version after the pass
+    error: str = ""
+
+
 # --- spans, control, models -----------------------------------------------------------------------
 
 class SpanStart(BaseEvent):
@@ -229,12 +255,13 @@ class ModelSwap(BaseEvent):
 
 Event = Annotated[
     RunStarted | RunResumed | RunStopped | HarnessVersion | Rollback | Step | ModelCall | ModelErrorEvent
-    | FormatFailure | Milestone | Savestate | SpanStart | SpanEnd | ControlRequest | ControlApplied | ModelSwap,
+    | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | SpanStart | SpanEnd | ControlRequest
+    | ControlApplied | ModelSwap,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = (
     RunStarted, RunResumed, RunStopped, HarnessVersion, Rollback, Step, ModelCall, ModelErrorEvent, FormatFailure,
-    Milestone, Savestate, SpanStart, SpanEnd, ControlRequest, ControlApplied, ModelSwap,
+    Milestone, Savestate, EditRefused, RefinePass, SpanStart, SpanEnd, ControlRequest, ControlApplied, ModelSwap,
 )
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

@@ -5,6 +5,10 @@ Each line is one reply, used in order and cycled when the file ends:
                                                                                   meta tools included)
   {"text": "anything"}                                                              plain text (no tool call)
   {"error": "message", "retryable": true}                                           raise ModelError
+A first line {"mode": "by_tool"} keeps the order but skips lines whose tool is not offered (or not the
+one tool_choice forces), with one cursor per forced tool and one for the rest, so one file scripts the
+actor and the refiner of a run independently. A line may carry
+"delay_s": seconds to wait before replying (kill tests aim at that window).
 A first line {"mode": "by_prompt"} picks each reply by a hash of the whole prompt instead of by call
 order: the same prompt always gets the same reply, so a killed-and-resumed run must reproduce an
 uninterrupted one exactly — if its emulator state and context window were restored exactly. The hash
@@ -22,11 +26,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from harness.models.base import Message, ModelError, ModelReply, Usage
 from harness.models.pricing import PriceTable
-from tools.base import NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
+from tools.base import AUTO, NONE, REQUIRED, ToolCall, ToolChoice, ToolSpec
 
 
 def prompt_digest(messages: list[Message]) -> bytes:
@@ -57,18 +62,29 @@ class ScriptedModel:
             raise ValueError(f"scripted model file {path}: {e}") from None
         if not all(isinstance(r, dict) for r in self.replies):
             raise ValueError(f"scripted model file {path}: every line must be a JSON object")
-        self.by_prompt = bool(self.replies) and self.replies[0].get("mode") == "by_prompt"
-        if self.by_prompt:
+        self.mode = self.replies[0].get("mode", "order") if self.replies else "order"
+        self.by_prompt = self.mode == "by_prompt"
+        if "mode" in (self.replies[0] if self.replies else {}):
             self.replies = self.replies[1:]
         if not self.replies:
             raise ValueError(f"scripted model file {path} has no replies")
         self.calls = 0
+        self.cursors: dict[str | None, int] = {}
 
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> ScriptedModel:
         if not rest:
             raise ValueError("scripted model needs a file: scripted:<replies.jsonl>")
         return cls(Path(rest), prices)
+
+    def _next_offered(self, start: int, offered: set[str], forced: str | None) -> int:
+        """The first line from `start` (cycling) that this call could get: a text or error line, or a
+        call of an offered tool (of the forced one when tool_choice names one)."""
+        for k in range(len(self.replies)):
+            tool = self.replies[(start + k) % len(self.replies)].get("tool")
+            if tool is None or (tool == forced if forced else tool in offered):
+                return start + k
+        return start
 
     def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
                  ) -> ModelReply:
@@ -78,8 +94,14 @@ class ScriptedModel:
             digest = prompt_digest(messages)
             index = int.from_bytes(digest[:8], "little")
             call_id = f"call_{digest[:6].hex()}"
+        if self.mode == "by_tool":  # a cursor per forced tool (and one for free choice), each in file order
+            forced = tool_choice if tool_choice not in (AUTO, REQUIRED, NONE) else None
+            index = self._next_offered(self.cursors.get(forced, 0), {t.name for t in tools}, forced)
+            self.cursors[forced] = index + 1
         line = self.replies[index % len(self.replies)]
         self.calls += 1
+        if line.get("delay_s"):
+            time.sleep(float(line["delay_s"]))
         if "error" in line:
             raise ModelError(str(line["error"]), retryable=bool(line.get("retryable", True)))
         calls: list[ToolCall] = []

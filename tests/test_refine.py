@@ -1,0 +1,109 @@
+"""The refiner (prompt pass so far): cadence, structured output, validation with logged refusals,
+a failed pass on record (never skipped), and a pass cut by kill -9 redone from scratch on resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from harness.config import RunConfig
+from harness.log.events import EditRefused, HarnessVersion, ModelCall, RefinePass, SpanEnd
+from harness.log.store import RunReader
+from harness.refine import RefineSettings, scheduled
+from harness.run import start_run
+from tests.conftest import REPO, harness_cli, inspect_json, press, write_replies
+
+
+def propose(analysis, *edits, **extra) -> dict:
+    rows = [dict(zip(("label", "text", "why"), e, strict=True)) for e in edits]
+    return {"tool": "propose_prompt_edits", "arguments": {"analysis": analysis, "edits": rows}, **extra}
+
+
+def test_cadence_follows_the_reference_code():
+    s = RefineSettings()
+    assert [n for n in range(0, 701) if scheduled(n, s)] == [25, 50, 75, 100, 125, 150, 175, 200, 300, 400, 500,
+                                                             600, 700]
+    assert RunConfig(harness="continual").refining and not RunConfig(harness="minimal").refining
+    assert RunConfig(harness="minimal", refine={"enabled": True}).refining
+
+
+def test_prompt_pass_applies_valid_edits_refuses_bad_ones_and_records_a_failed_pass(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"},
+        press("DOWN"),
+        propose("stuck in the bedroom", ("notes", "The exit door is at the bottom.", "find the exit"),
+                ("role", "you are a pirate", "fun"), ("notes", "y" * 900, "too long")),
+        {"tool": "propose_prompt_edits", "arguments": {"analysis": 5}},  # invalid twice: a failed pass
+        {"tool": "propose_prompt_edits", "arguments": {"edits": "nope"}},
+    ])
+    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=60),
+                      tmp_path / "run")
+    try:
+        assert agent.run(60) == "steps_done"
+    finally:
+        agent.env.close()
+        agent.store.close()
+    r = RunReader(tmp_path / "run")
+    passes = [e for _, e in r.events("refine_pass") if isinstance(e, RefinePass)]
+    assert [(p.at_step, p.status, p.proposed, p.applied, p.refused) for p in passes] == [
+        (25, "applied", 3, 1, 2), (50, "failed", 0, 0, 0)]
+    assert "arguments invalid" in passes[1].error and passes[0].analysis == "stuck in the bedroom"
+    refused = [e for _, e in r.events("edit_refused") if isinstance(e, EditRefused)]
+    assert [(e.target, e.source) for e in refused] == [("block role", "refiner"), ("block notes", "refiner")]
+    assert "read-only" in refused[0].reason and "900 characters is over its limit of 800" in refused[1].reason
+    v1 = r.last(HarnessVersion)
+    assert (v1.version, v1.trigger, v1.step, v1.reason) == (1, "refiner", 25, "find the exit")
+    steps = list(r.steps(0))
+    assert {e.harness_version for e in steps[:25]} == {0} and {e.harness_version for e in steps[25:]} == {1}
+    calls = [e for _, e in r.events("model_call") if isinstance(e, ModelCall) and e.purpose == "refine"]
+    assert len(calls) == 3 and all(c.span and c.span.startswith("refine-") for c in calls)
+    prompt = r.get_text(r.get_text(calls[0].prompt_ref).split('"content_ref":"')[2].split('"')[0])
+    assert "Recent steps (oldest first):\nstep 0 at" in prompt and "step 24 at" in prompt and "[notes]" in prompt
+    ends = [e for _, e in r.events("span_end") if isinstance(e, SpanEnd)]
+    assert [e.status for e in ends] == ["ok", "error"]
+    s = inspect_json(tmp_path / "run")
+    assert s["refinements"] == {"passes": 2, "failed_passes": 1, "proposals": 3, "applied": 1, "refused": 2,
+                                "rolled_back": 0}
+    assert s["model_calls"]["refine"] == 3
+
+
+@pytest.mark.slow
+def test_a_kill_during_a_refiner_pass_leaves_no_half_version_and_resume_redoes_it(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("DOWN"), press("A"),
+        propose("slow refiner", ("notes", "Mom is here.", "remember mom"), ("strategy", "Leave home.", "exit"),
+                delay_s=3.0),
+    ])
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--env", "quest", "--harness", "continual",
+                             "--model", f"scripted:{replies}", "--steps", "40", "--run-dir", str(run), "--quiet"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            if RunReader(run).count("span_start"):
+                break
+        except Exception:
+            pass
+    time.sleep(0.5)  # inside the 3 s reply of the refiner's call
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    r = RunReader(run)
+    assert r.count("span_start") == 1 and r.count("refine_pass") == 0 and r.last(HarnessVersion).version == 0
+    assert r.step_ids() == list(range(25))
+    harness_cli("resume", str(run), "--steps", "40", "--quiet", timeout=120)
+    r = RunReader(run)
+    assert r.step_ids() == list(range(40))
+    passes = [e for _, e in r.events("refine_pass") if isinstance(e, RefinePass)]
+    assert [(p.at_step, p.status, p.applied) for p in passes] == [(25, "applied", 2)]
+    versions = [e.version for _, e in r.events("harness_version") if isinstance(e, HarnessVersion)]
+    assert versions == [0, 1, 2]  # the cut pass left nothing; the redo applied both edits once
+    ends = [(e.status) for _, e in r.events("span_end") if isinstance(e, SpanEnd)]
+    assert ends == ["cut", "ok"]
+    assert r.last(RefinePass).span != [e for _, e in r.events("span_end")][0].span
