@@ -253,6 +253,8 @@ class Agent:
                 tx.event(Savestate(step=self.step_id, ref=tx.blob(self.env.save_state())))
         self.outbox.clear()
         self.recent.append(event)
+        if self.refiner:
+            self.refiner.observe(event)
         self.obs, self.info = obs, info
         if self.display:
             self.display.on_step(event, new, t)

@@ -143,7 +143,7 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
     return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
                  budget=Budget.rebuild(store, cfg.budget_usd, cfg.max_tokens), step_id=next_step, obs=obs, info=info,
                  tracker=tracker, recent=recent, display=display,
-                 refiner=Refiner.rebuild(cfg.refine, store) if cfg.refining else None)
+                 refiner=Refiner.rebuild(cfg.refine, store, next_step) if cfg.refining else None)
 
 
 def refinements(reader: RunReader) -> dict[str, int]:

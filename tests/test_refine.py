@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness.config import RunConfig
-from harness.log.events import EditRefused, HarnessVersion, ModelCall, RefinePass, SpanEnd
+from harness.log.events import EditRefused, HarnessVersion, ModelCall, RefinePass, SpanEnd, SpanStart
 from harness.log.store import RunReader
 from harness.refine import RefineSettings, scheduled
 from harness.run import start_run
@@ -41,8 +41,8 @@ def test_prompt_pass_applies_valid_edits_refuses_bad_ones_and_records_a_failed_p
         {"tool": "propose_prompt_edits", "arguments": {"analysis": 5}},  # invalid twice: a failed pass
         {"tool": "propose_prompt_edits", "arguments": {"edits": "nope"}},
     ])
-    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=60),
-                      tmp_path / "run")
+    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=60,
+                                refine={"triggers": False}), tmp_path / "run")
     try:
         assert agent.run(60) == "steps_done"
     finally:
@@ -96,14 +96,76 @@ def test_a_kill_during_a_refiner_pass_leaves_no_half_version_and_resume_redoes_i
     proc.wait()
     r = RunReader(run)
     assert r.count("span_start") == 1 and r.count("refine_pass") == 0 and r.last(HarnessVersion).version == 0
-    assert r.step_ids() == list(range(25))
+    at = r.last(SpanStart).step  # a pass starts after `at` steps (the schedule's 25, or a trigger's earlier)
+    assert r.step_ids() == list(range(at))
     harness_cli("resume", str(run), "--steps", "40", "--quiet", timeout=120)
     r = RunReader(run)
     assert r.step_ids() == list(range(40))
     passes = [e for _, e in r.events("refine_pass") if isinstance(e, RefinePass)]
-    assert [(p.at_step, p.status, p.applied) for p in passes] == [(25, "applied", 2)]
-    versions = [e.version for _, e in r.events("harness_version") if isinstance(e, HarnessVersion)]
-    assert versions == [0, 1, 2]  # the cut pass left nothing; the redo applied both edits once
-    ends = [(e.status) for _, e in r.events("span_end") if isinstance(e, SpanEnd)]
-    assert ends == ["cut", "ok"]
-    assert r.last(RefinePass).span != [e for _, e in r.events("span_end")][0].span
+    assert [(p.at_step, p.status, p.applied) for p in passes[:1]] == [(at, "applied", 2)]
+    versions = [(e.version, e.step) for _, e in r.events("harness_version") if isinstance(e, HarnessVersion)]
+    assert versions[:3] == [(0, None), (1, at), (2, at)]  # the cut pass left nothing; the redo applied both once
+    ends = [(e.status, e.span) for _, e in r.events("span_end") if isinstance(e, SpanEnd)]
+    assert ends[0][0] == "cut" and ends[1] == ("ok", passes[0].span) and ends[0][1] != passes[0].span
+
+
+def _refine_run(tmp_path, name, script, steps, mode="by_tool", **refine):
+    replies = write_replies(tmp_path / f"{name}.jsonl", [{"mode": mode}, *script])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=steps,
+                    refine={"warmup": 1000, **refine})  # no scheduled pass: only triggers and requests
+    return cfg, tmp_path / name
+
+
+def _passes(run):
+    return [(p.at_step, p.why, [t["name"] for t in p.triggers]) for _, p in RunReader(run).events("refine_pass")]
+
+
+def test_cheap_triggers_and_the_agents_request_start_passes_with_their_reasons(tmp_path, quest_rom):
+    script = [press("B"),  # B on the title screen does nothing: the place never changes -> `stuck`
+              {"tool": "request_refinement", "arguments": {"reason": "I cannot leave the title screen"}},
+              press("B"), propose("nothing to change")]
+    cfg, run = _refine_run(tmp_path, "run", script, 30, signals={"stuck_steps": 5, "cooldown_steps": 10})
+    agent = start_run(cfg, run)
+    try:
+        agent.run(30)
+    finally:
+        agent.env.close()
+        agent.store.close()
+    passes = _passes(run)
+    # the agent asks every other step but a request starts a pass at most every 10 steps; stuck fires after
+    # 5 steps in place (steps 0-4: a pass before step 5) and again after each 10-step cooldown
+    asked = [p[0] for p in passes if p[1] == ["the agent asked: I cannot leave the title screen"]]
+    assert asked == [2, 12, 22]
+    stuck = [p for p in passes if "stuck" in p[2]]
+    assert [p[0] for p in stuck] == [5, 15, 25] and len(passes) == 6
+    assert "trigger stuck: no change of place for 5 steps at Title screen" in stuck[0][1][0]
+    calls = [e for _, e in RunReader(run).events("model_call") if e.purpose == "refine"]
+    first = RunReader(run).get_text(calls[0].prompt_ref)
+    assert "I cannot leave the title screen" in RunReader(run).get_text(
+        first.split('"content_ref":"')[2].split('"')[0])
+
+
+def test_resume_rebuilds_triggers_cooldowns_and_requests_exactly(tmp_path, quest_rom):
+    """An interrupted run (stopped and resumed at several boundaries) starts the same passes, for the
+    same reasons, at the same steps as an uninterrupted one."""
+    script = [press("B"), press("B"), press("DOWN"), press("B"),
+              {"tool": "request_refinement", "arguments": {"reason": "help"}}, press("A"), propose("ok")]
+    signals = {"stuck_steps": 4, "cooldown_steps": 7, "loop_window": 8, "loop_places": 3, "stall_steps": 9,
+               "failure_window": 10, "failure_count": 3}
+    cfg, ref = _refine_run(tmp_path, "ref", script, 60, mode="by_prompt", signals=signals)
+    agent = start_run(cfg, ref)
+    agent.run(60)
+    agent.env.close()
+    agent.store.close()
+    run = tmp_path / "run"  # the same replies file: chosen by prompt, so order of calls does not matter
+    agent = start_run(cfg, run)
+    from harness.run import resume_run
+
+    for stop in (7, 13, 14, 29, 41, 60):
+        agent.run(stop)
+        agent.env.close()
+        agent.store.close()
+        if stop < 60:
+            agent = resume_run(run, {})
+    assert _passes(run) == _passes(ref) and len(_passes(ref)) >= 8
+    assert {n for p in _passes(ref) for n in p[2]} >= {"stuck", "stall"}

@@ -13,6 +13,7 @@ from tools.base import AUTO, NONE, REQUIRED, BaseTool, Tool, ToolCall, ToolConte
 
 TOOLS: dict[str, str] = {
     "edit_prompt_block": "tools.harness_edit:EditPromptBlock",
+    "request_refinement": "tools.harness_edit:RequestRefinement",
 }
 
 __all__ = ["AUTO", "NONE", "REQUIRED", "TOOLS", "BaseTool", "Tool", "ToolCall", "ToolContext", "ToolError",

@@ -38,3 +38,21 @@ class EditPromptBlock(BaseTool):
         version = ctx.commit_harness(doc, reason=f"{args.mode} block {args.label!r}")
         return ToolResult(content=f"block {args.label!r} now has {len(block['value'])}/{block['limit']} characters "
                                   f"(harness v{version}); it shows from your next turn")
+
+
+class RefinementArgs(BaseModel):
+    reason: str = Field(max_length=200, description="what is going wrong, for the refiner to fix")
+
+
+class RequestRefinement(BaseTool):
+    """The runtime reads this call from the step's record: the refiner runs before the next step and
+    gets the reason in its prompt (the reference code only logged it)."""
+
+    name = "request_refinement"
+    description = ("Ask for your prompt to be revised before your next turn, saying what keeps going wrong. "
+                   "Does not act in the game: call an action tool afterwards.")
+    kind = "meta"
+    args = RefinementArgs
+
+    def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
+        return ToolResult(content="refinement requested: the refiner revises your prompt before your next turn")

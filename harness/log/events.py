@@ -206,6 +206,7 @@ class RefinePass(BaseEvent):
     name: str  # prompt | subagents | skills | memory
     at_step: int  # the pass ran after this many steps
     why: list[str]  # schedule, triggers, the agent's request
+    triggers: list[dict[str, Any]] = Field(default_factory=list)  # {name, step, detail}: cooldowns rebuild from these
     status: Literal["applied", "no_edits", "refused", "failed"]
     analysis: str = ""
     proposed: int = 0

@@ -7,11 +7,12 @@ Each line is one reply, used in order and cycled when the file ends:
   {"error": "message", "retryable": true}                                           raise ModelError
 A first line {"mode": "by_tool"} keeps the order but skips lines whose tool is not offered (or not the
 one tool_choice forces), with one cursor per forced tool and one for the rest, so one file scripts the
-actor and the refiner of a run independently. A line may carry
-"delay_s": seconds to wait before replying (kill tests aim at that window).
+actor and the refiner of a run independently. A line may carry "delay_s": seconds to wait before
+replying (kill tests aim at that window).
 A first line {"mode": "by_prompt"} picks each reply by a hash of the whole prompt instead of by call
-order: the same prompt always gets the same reply, so a killed-and-resumed run must reproduce an
-uninterrupted one exactly — if its emulator state and context window were restored exactly. The hash
+order (the first line from the hashed position that this call could get, as in by_tool): the same
+prompt always gets the same reply, so a killed-and-resumed run must reproduce an uninterrupted one
+exactly — if its emulator state and context window were restored exactly. The hash
 covers every message's role and text, the name and arguments of the tool calls it carries and the
 tool name of a result (not call ids, which are ours to make up); a conversation without tool calls
 hashes as it always did.
@@ -90,9 +91,11 @@ class ScriptedModel:
                  ) -> ModelReply:
         index = self.calls
         call_id = f"call_{self.calls + 1}"
-        if self.by_prompt:
+        if self.by_prompt:  # the hash picks a start; the first line this call could get from there is used
             digest = prompt_digest(messages)
-            index = int.from_bytes(digest[:8], "little")
+            start = int.from_bytes(digest[:8], "little") % len(self.replies)
+            forced = tool_choice if tool_choice not in (AUTO, REQUIRED, NONE) else None
+            index = self._next_offered(start, {t.name for t in tools}, forced)
             call_id = f"call_{digest[:6].hex()}"
         if self.mode == "by_tool":  # a cursor per forced tool (and one for free choice), each in file order
             forced = tool_choice if tool_choice not in (AUTO, REQUIRED, NONE) else None

@@ -1,5 +1,7 @@
 """The outer loop: between steps, when a refinement is due, the refiner reads the recent trajectory
-and edits the harness through the versions API (passes.py).
+and edits the harness through the versions API (passes.py). Due means: the schedule, a cheap
+trigger from the step events (signals.py: stuck, loop, stall, failures, each with a cooldown), or
+the agent's own `request_refinement(reason)` call, whose reason goes into the refiner's prompt.
 
 Cadence as the reference code: the first pass after `warmup` steps, then every `every` steps until
 `early_until`, then every `every_late` (25 / 25 / 200 / 100; trajectory window 50). A pass is keyed by
@@ -9,12 +11,14 @@ redoes one a kill cut.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from harness.log.events import RefinePass
+from harness.log.events import RefinePass, Step
 from harness.log.store import RunReader
+from harness.refine.signals import Signals, SignalSettings, Trigger
 
 if TYPE_CHECKING:
     from harness.agent import Agent
@@ -30,6 +34,10 @@ class RefineSettings(BaseModel):
     every_late: int = Field(100, ge=1, description="steps between passes later on")
     window: int = Field(50, ge=1, description="recent steps the refiner reads")
     growth_cap: int = Field(1200, ge=0, description="most characters one pass may add to the prompt blocks")
+    request_cooldown: int = Field(10, ge=0, description="steps after a requested pass before the agent's next "
+                                                         "request_refinement starts one")
+    triggers: bool = Field(True, description="let the cheap triggers start passes too (not only the schedule)")
+    signals: SignalSettings = Field(default_factory=SignalSettings, description="the cheap triggers' thresholds")
 
 
 def scheduled(done: int, s: RefineSettings) -> bool:
@@ -42,29 +50,62 @@ def scheduled(done: int, s: RefineSettings) -> bool:
 
 
 class Refiner:
-    def __init__(self, settings: RefineSettings, last_at: int = -1, done: set[str] | None = None) -> None:
+    def __init__(self, settings: RefineSettings, last_at: int = -1, done: set[str] | None = None,
+                 signals: Signals | None = None) -> None:
         self.settings = settings
         self.last_at = last_at  # the step count of the newest pass on record
         self.done = done or set()  # names of the passes completed at last_at
+        self.signals = signals or Signals(settings.signals)
+        self.triggers: list[Trigger] = []  # fired since the last pass
+        self.requests: list[str] = []  # the agent's reasons since the last pass
+        self.last_request_at = -(10**9)  # the step count of the last pass an agent's request started
+
+    def observe(self, e: Step) -> None:
+        """After each committed step."""
+        self.signals.update(e)
+        if self.settings.triggers:
+            self.triggers += self.signals.due(e.step)
+        self.requests += [str(c.arguments.get("reason", "")) for c in e.calls if c.name == "request_refinement"]
 
     @classmethod
-    def rebuild(cls, settings: RefineSettings, reader: RunReader) -> Refiner:
-        last = reader.last(RefinePass)
-        if last is None:
-            return cls(settings)
-        done = {e.name for _, e in reader.events("refine_pass", after_seq=0)
-                if isinstance(e, RefinePass) and e.at_step == last.at_step}
-        return cls(settings, last.at_step, done)
+    def rebuild(cls, settings: RefineSettings, reader: RunReader, next_step: int) -> Refiner:
+        """The live state at step boundary `next_step`, from the log."""
+        passes = [e for _, e in reader.events("refine_pass") if isinstance(e, RefinePass)]
+        fired = {t["name"]: t["step"] for p in passes for t in p.triggers}
+        first = max(0, next_step - settings.signals.history)
+        rows = reader.db.execute("SELECT json_extract(data, '$.where') FROM events WHERE kind='step' AND step < ?",
+                                 (first,))
+        places = (json.loads(where) for (where,) in rows)
+        signals = Signals.rebuild(reader.steps(first, next_step), fired, places, settings.signals)
+        last = passes[-1] if passes else None
+        refiner = cls(settings, last.at_step if last else -1,
+                      {p.name for p in passes if last and p.at_step == last.at_step}, signals)
+        asked = [p.at_step for p in passes if any(w.startswith("the agent asked") for w in p.why)]
+        refiner.last_request_at = asked[-1] if asked else refiner.last_request_at
+        if next_step and (last is None or last.at_step != next_step):  # the last step's triggers and requests
+            previous = next(iter(reader.steps(next_step - 1, next_step)))
+            refiner.triggers = signals.due(previous.step) if settings.triggers else []
+            refiner.requests = [str(c.arguments.get("reason", "")) for c in previous.calls
+                                if c.name == "request_refinement"]
+        return refiner
 
     def maybe_refine(self, agent: Agent) -> None:
         from harness.refine.passes import PASSES
 
         at = agent.step_id
-        if not scheduled(at, self.settings):
+        on_schedule = scheduled(at, self.settings)
+        if self.requests and at - self.last_request_at < self.settings.request_cooldown:
+            self.requests = []  # asked again too soon: the reason still shows in the step's record
+        if not (on_schedule or self.triggers or self.requests):
             return
+        if self.requests:
+            self.last_request_at = at
+        why = ([f"scheduled after {at} steps"] if on_schedule else []) + [
+            f"trigger {t.name}: {t.detail}" for t in self.triggers] + [f"the agent asked: {r}" for r in self.requests]
         if at != self.last_at:
             self.last_at, self.done = at, set()
         for name, run_pass in PASSES.items():
             if name not in self.done:
-                run_pass(agent, self.settings, at, [f"scheduled after {at} steps"])
+                run_pass(agent, self.settings, at, why, self.triggers)
                 self.done.add(name)
+        self.triggers, self.requests = [], []

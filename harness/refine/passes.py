@@ -24,6 +24,7 @@ from tools.parse import FormatError, parse_call
 if TYPE_CHECKING:
     from harness.agent import Agent
     from harness.refine import RefineSettings
+    from harness.refine.signals import Trigger
 
 
 class BlockEdit(BaseModel):
@@ -66,7 +67,8 @@ def prompt_pass_messages(h: HarnessState, lines: list[str], why: list[str]) -> l
     return [Message(role="system", content=SYSTEM), Message(role="user", content=user)]
 
 
-def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str]) -> RefinePass:
+def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str], triggers: list[Trigger],
+                ) -> RefinePass:
     """Run the prompt pass after `at` steps; returns its record (already written)."""
     span = f"refine-{at}-prompt-{uuid.uuid4().hex[:6]}"  # a redone pass gets a span of its own
     agent.store.append(SpanStart(span=span, name="prompt pass", span_kind="refine", step=at))
@@ -89,6 +91,7 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str])
                             Message(role="user", content=f"Invalid reply: {error}. Call {tool.name}.")]
     refusals: list[EditRefused] = []
     applied = 0
+    fired = [t.model_dump() for t in triggers]
     if parsed is not None:
         args = parsed.args
         assert isinstance(args, PromptEdits)
@@ -108,11 +111,11 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str])
                                             span=span))
         proposed = len(args.edits)
         status = "applied" if applied else "refused" if refusals else "no_edits"
-        record = RefinePass(name="prompt", at_step=at, why=why, status=status, analysis=args.analysis,
+        record = RefinePass(name="prompt", at_step=at, why=why, triggers=fired, status=status, analysis=args.analysis,
                             proposed=proposed, applied=applied, refused=len(refusals),
                             version=agent.versions.version, step=at, span=span)
     else:
-        record = RefinePass(name="prompt", at_step=at, why=why, status="failed", error=error[:500],
+        record = RefinePass(name="prompt", at_step=at, why=why, triggers=fired, status="failed", error=error[:500],
                             version=agent.versions.version, step=at, span=span)
     with agent.store.commit() as tx:
         for events, blobs in agent.outbox:
