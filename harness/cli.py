@@ -23,6 +23,7 @@ examples:
   harness versions runs/quest-20261122-101500                  # every harness version: step, trigger, reason
   harness diff runs/quest-20261122-101500 0 3                  # what changed between two versions
   harness run --env form --harness continual --model local    # a non-Game-Boy env; agent edits its notes
+  harness run --env quest --bootstrap-from runs/quest-A --frozen   # start from another run's final harness
   harness control runs/quest-20261122-101500 pause             # pause / resume / stop a live run
   harness probe --env quest --press START,A,DOWN --json        # what the agent would see
   harness probe --env form --act '{"name": "click", "arguments": {"ref": 1}}'
@@ -65,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
     run.add_argument("--history", type=int, default=6, help="fewest recent steps kept in the model's context")
     run.add_argument("--max-meta-calls", type=int, default=4, help="meta-tool calls allowed per step before acting")
+    run.add_argument("--bootstrap-from", metavar="RUN_DIR",
+                     help="start from that run's final harness (refinement on: bootstrap-updating)")
+    run.add_argument("--frozen", action="store_true",
+                     help="with --bootstrap-from: keep that harness fixed (refinement off: bootstrap-frozen)")
     run.add_argument("--refine", action=argparse.BooleanOptionalAction, default=None,
                      help="run the refiner between steps (after 25 steps, every 25 until 200, then every 100); "
                           "default: on for the continual preset, off otherwise")
@@ -114,13 +119,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
                     seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
-                    history=args.history, max_meta_calls=args.max_meta_calls, refine={"enabled": args.refine},
+                    history=args.history, max_meta_calls=args.max_meta_calls, bootstrap_from=args.bootstrap_from,
+                    refine={"enabled": _refine_flag(args)},
                     budget_usd=getattr(args, "budget_usd", None), max_tokens=getattr(args, "max_tokens", None),
                     prices=getattr(args, "prices", None))
     run_dir = args.run_dir or default_run_dir(cfg)
     display = make_display(args.quiet)
     agent = start_run(cfg, run_dir, display)
     return _drive(agent, cfg.steps, run_dir)
+
+
+def _refine_flag(args: argparse.Namespace) -> bool | None:
+    if args.frozen and not args.bootstrap_from:
+        raise ValueError("--frozen needs --bootstrap-from RUN_DIR")
+    if args.frozen:
+        if args.refine:
+            raise ValueError("--frozen keeps the bootstrapped harness fixed; it cannot be combined with --refine")
+        return False
+    return True if args.bootstrap_from and args.refine is None else args.refine
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

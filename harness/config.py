@@ -17,6 +17,7 @@ class RunConfig(BaseModel):
         "local", description="model spec: local, openai:<m>, anthropic:<m>, vllm:<m>@<url>, scripted:<f>",
     )
     harness: str = Field("minimal", description="starting harness preset (harness/state/presets/)")
+    bootstrap_from: str | None = Field(None, description="start from this run's final harness instead of the preset")
     steps: int = Field(200, ge=0, description="run until this many steps exist in the log")
     seed: int = Field(0, description="seed passed to the one and only env.reset()")
     frames_per_step: int | None = Field(None, ge=1, description="emulator frames per step (None: the env's default)")

@@ -52,13 +52,20 @@ def default_run_dir(cfg: RunConfig) -> Path:
 
 def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> Agent:
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
-    harness = preset(cfg.harness)
+    harness, origin, trigger = preset(cfg.harness), f"preset {cfg.harness}", "preset"
+    if cfg.bootstrap_from:
+        with RunReader(cfg.bootstrap_from) as other:
+            last = other.last(HarnessVersion)
+            if last is None:
+                raise StoreError(f"{cfg.bootstrap_from} has no harness version to bootstrap from")
+            harness, origin, trigger = load_version(other, last.version), (
+                f"bootstrap from {cfg.bootstrap_from} v{last.version}"), "bootstrap"
     env = open_env(cfg)
     try:
         obs, info = env.reset(seed=cfg.seed)  # the only reset this run will ever see
         store = RunStore(run_dir, create=True)
         first: list[tuple[list[BaseEvent], list[bytes]]] = []
-        versions = Versions.first(harness, f"preset {cfg.harness}", lambda e, b: first.append((e, b)),
+        versions = Versions.first(harness, origin, lambda e, b: first.append((e, b)), trigger=trigger,
                                   load=lambda v: load_version(store, v))
         rom_sha1 = hashlib.sha1(Path(cfg.rom).read_bytes()).hexdigest() if cfg.rom else None
         with store.commit() as tx:

@@ -169,3 +169,24 @@ def test_resume_rebuilds_triggers_cooldowns_and_requests_exactly(tmp_path, quest
             agent = resume_run(run, {})
     assert _passes(run) == _passes(ref) and len(_passes(ref)) >= 8
     assert {n for p in _passes(ref) for n in p[2]} >= {"stuck", "stall"}
+
+
+def test_bootstrap_frozen_keeps_the_harness_and_updating_refines_it(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "a.jsonl", [
+        {"mode": "by_tool"}, press("DOWN"), press("A"), propose("ok", ("notes", "Mom is upstairs.", "remember"))])
+    source = tmp_path / "source"
+    harness_cli("run", "--env", "quest", "--harness", "continual", "--model", f"scripted:{replies}", "--steps", "26",
+                "--run-dir", str(source), "--quiet")
+    final = RunReader(source).last(HarnessVersion)
+    assert final.version >= 1
+    frozen, updating = tmp_path / "frozen", tmp_path / "updating"
+    for run, extra in ((frozen, ["--frozen"]), (updating, [])):
+        harness_cli("run", "--env", "quest", "--model", f"scripted:{replies}", "--steps", "26", "--run-dir", str(run),
+                    "--bootstrap-from", str(source), *extra, "--quiet")
+        v0 = RunReader(run).events("harness_version").__next__()[1]
+        assert (v0.version, v0.trigger, v0.hash) == (0, "bootstrap", final.hash)
+        assert v0.reason == f"bootstrap from {source} v{final.version}"
+    assert inspect_json(frozen)["refinements"]["passes"] == 0 and inspect_json(frozen)["harness_version"] == 0
+    assert inspect_json(updating)["refinements"]["passes"] >= 1
+    proc = harness_cli("run", "--env", "quest", "--frozen", "--run-dir", str(tmp_path / "x"), check=False)
+    assert proc.returncode == 2 and "--frozen needs --bootstrap-from" in proc.stderr
