@@ -190,3 +190,52 @@ def test_bootstrap_frozen_keeps_the_harness_and_updating_refines_it(tmp_path, qu
     assert inspect_json(updating)["refinements"]["passes"] >= 1
     proc = harness_cli("run", "--env", "quest", "--frozen", "--run-dir", str(tmp_path / "x"), check=False)
     assert proc.returncode == 2 and "--frozen needs --bootstrap-from" in proc.stderr
+
+
+def _gate_run(tmp_path, name, after):
+    from envs.gameboy.quest.route import ROUTE
+
+    script = [{"mode": "by_tool"}, *[press(b) for b in ROUTE[:25]], *[press(b) for b in after],
+              propose("notes help", ("notes", "Follow the road east.", "east is progress"))]
+    replies = write_replies(tmp_path / f"{name}.jsonl", script)
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=70,
+                    refine={"triggers": False, "every": 40, "gate": {"window": 20}})
+    agent = start_run(cfg, tmp_path / name)
+    try:
+        agent.run(70)
+    finally:
+        agent.env.close()
+        agent.store.close()
+    return RunReader(tmp_path / name)
+
+
+def test_the_gate_rolls_back_a_version_that_made_progress_clearly_worse(tmp_path, quest_rom):
+    r = _gate_run(tmp_path, "worse", ["B"] * 60)  # after the pass the actor stands still
+    from harness.log.events import GateDecision, Rollback
+
+    decisions = [e for _, e in r.events("gate_decision") if isinstance(e, GateDecision)]
+    assert len(decisions) == 1 and not decisions[0].kept and decisions[0].step == 45
+    d = decisions[0]
+    assert (d.version, d.parent, d.at_step) == (1, 0, 25) and d.new_score < 0.5 * d.parent_score
+    rb = r.last(Rollback)
+    assert (rb.from_version, rb.to_version, rb.new_version, rb.step) == (1, 0, 2, 45)
+    assert f"{d.new_score:.3f}/step after the pass at step 25 vs {d.parent_score:.3f}" in rb.reason
+    versions = [e for _, e in r.events("harness_version") if isinstance(e, HarnessVersion)]
+    assert versions[2].trigger == "rollback" and versions[2].hash == versions[0].hash
+    steps = list(r.steps(0))
+    assert {e.harness_version for e in steps[25:45]} == {1} and steps[45].harness_version == 2
+    # the next pass (after step 65) is told what was undone, so it does not flip-flop
+    refine_calls = [e for _, e in r.events("model_call") if isinstance(e, ModelCall) and e.purpose == "refine"]
+    prompt = r.get_text(r.get_text(refine_calls[-1].prompt_ref).split('"content_ref":"')[2].split('"')[0])
+    assert "(do not make these edits again):\n- edits (east is progress) were undone: gate:" in prompt
+    assert inspect_json(tmp_path / "worse")["refinements"]["rolled_back"] == 1
+
+
+def test_the_gate_keeps_a_version_that_did_not_make_things_worse(tmp_path, quest_rom):
+    from envs.gameboy.quest.route import ROUTE
+
+    r = _gate_run(tmp_path, "fine", ROUTE[25:85])  # the actor keeps following the route
+    from harness.log.events import GateDecision
+
+    decisions = [e for _, e in r.events("gate_decision") if isinstance(e, GateDecision)]
+    assert [(d.version, d.kept) for d in decisions] == [(1, True)] and r.count("rollback") == 0

@@ -216,6 +216,20 @@ class RefinePass(BaseEvent):
     error: str = ""
 
 
+class GateDecision(BaseEvent):
+    """The end of a refiner version's probation: its progress against its parent's over equal windows."""
+
+    kind: Literal["gate_decision"] = "gate_decision"
+    version: int  # the newest version the pass made
+    parent: int  # the version before the pass
+    at_step: int  # the pass ran after this many steps
+    kept: bool
+    parent_score: float  # (distinct places + 10 x milestones) per step, in the window before the pass
+    new_score: float  # the same, in the window after it
+    parent_failures: float  # format failures + failed tool calls per step
+    new_failures: float
+
+
 # --- spans, control, models -----------------------------------------------------------------------
 
 class SpanStart(BaseEvent):
@@ -256,13 +270,14 @@ class ModelSwap(BaseEvent):
 
 Event = Annotated[
     RunStarted | RunResumed | RunStopped | HarnessVersion | Rollback | Step | ModelCall | ModelErrorEvent
-    | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | SpanStart | SpanEnd | ControlRequest
-    | ControlApplied | ModelSwap,
+    | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | GateDecision | SpanStart | SpanEnd
+    | ControlRequest | ControlApplied | ModelSwap,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = (
     RunStarted, RunResumed, RunStopped, HarnessVersion, Rollback, Step, ModelCall, ModelErrorEvent, FormatFailure,
-    Milestone, Savestate, EditRefused, RefinePass, SpanStart, SpanEnd, ControlRequest, ControlApplied, ModelSwap,
+    Milestone, Savestate, EditRefused, RefinePass, GateDecision, SpanStart, SpanEnd, ControlRequest, ControlApplied,
+    ModelSwap,
 )
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from harness.log.events import RefinePass, Step
 from harness.log.store import RunReader
+from harness.refine.gate import GateSettings, check
 from harness.refine.signals import Signals, SignalSettings, Trigger
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class RefineSettings(BaseModel):
                                                          "request_refinement starts one")
     triggers: bool = Field(True, description="let the cheap triggers start passes too (not only the schedule)")
     signals: SignalSettings = Field(default_factory=SignalSettings, description="the cheap triggers' thresholds")
+    gate: GateSettings = Field(default_factory=GateSettings, description="probation and rollback of refiner edits")
 
 
 def scheduled(done: int, s: RefineSettings) -> bool:
@@ -92,6 +94,7 @@ class Refiner:
     def maybe_refine(self, agent: Agent) -> None:
         from harness.refine.passes import PASSES
 
+        check(agent, self.settings.gate)  # a version whose probation just ended is kept or rolled back first
         at = agent.step_id
         on_schedule = scheduled(at, self.settings)
         if self.requests and at - self.last_request_at < self.settings.request_cooldown:

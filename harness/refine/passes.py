@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from harness.context import turn_line
-from harness.log.events import EditRefused, RefinePass, SpanEnd, SpanStart
+from harness.log.events import EditRefused, HarnessVersion, RefinePass, Rollback, SpanEnd, SpanStart
+from harness.log.store import RunReader
 from harness.models.base import Message
 from harness.state import HarnessEditError, HarnessState
 from tools import BaseTool, ToolContext, ToolResult
@@ -57,11 +58,24 @@ navigation loops, stop repeated failures, name the next objective, point to unex
 Keep what works; each block has a character limit; read-only blocks cannot change."""
 
 
-def prompt_pass_messages(h: HarnessState, lines: list[str], why: list[str]) -> list[Message]:
+def rolled_back(reader: RunReader, last: int = 3) -> list[str]:
+    """The newest rollbacks as the refiner should see them: what was undone and why."""
+    out = []
+    rollbacks = [e for _, e in reader.events("rollback") if isinstance(e, Rollback)][-last:]
+    for rb in rollbacks:
+        reasons = [e.reason for _, e in reader.events("harness_version")
+                   if isinstance(e, HarnessVersion) and rb.to_version < e.version <= rb.from_version]
+        out.append(f"- edits ({'; '.join(reasons)}) were undone: {rb.reason}")
+    return out
+
+
+def prompt_pass_messages(h: HarnessState, lines: list[str], why: list[str], undone: list[str] | None = None,
+                         ) -> list[Message]:
     blocks = "\n\n".join(f"[{b.label}] (limit {b.limit} characters)\n{b.value or '(empty)'}"
                          for b in h.blocks if not b.read_only)
     fixed = ", ".join(b.label for b in h.blocks if b.read_only) or "none"
-    user = (f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}\n\nWhy now: {'; '.join(why)}\n\n"
+    history = f"Rolled back before (do not make these edits again):\n{chr(10).join(undone)}\n\n" if undone else ""
+    user = (f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}\n\nWhy now: {'; '.join(why)}\n\n{history}"
             f"Recent steps (oldest first):\n{chr(10).join(lines) or '(none)'}\n\n"
             f"Call {ProposePromptEdits.name} with your analysis and 0 to 3 edits (each replaces a block's text).")
     return [Message(role="system", content=SYSTEM), Message(role="user", content=user)]
@@ -74,7 +88,7 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str],
     agent.store.append(SpanStart(span=span, name="prompt pass", span_kind="refine", step=at))
     tool = ProposePromptEdits()
     lines = [turn_line(e) for e in agent.store.steps(max(0, at - settings.window), at)]
-    messages = prompt_pass_messages(agent.versions.current, lines, why)
+    messages = prompt_pass_messages(agent.versions.current, lines, why, rolled_back(agent.store))
     parsed, error = None, ""
     for attempt in range(2):  # one retry with the error, then a failed pass: never silently skipped
         if agent.budget.over():
