@@ -399,7 +399,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_against_llama_cpp_server(llama_server: str) -> None:
-    m = OpenAIModel("smollm2", base_url=llama_server, key=SECRET, max_retries=1, timeout_s=30, temperature=0.0)
+    m = OpenAIModel("smollm2", base_url=llama_server, key=SECRET, max_retries=1, timeout_s=120, temperature=0.0,
+                    max_tokens=200)
     reply = m.generate(game_messages(12), [PRESS_BUTTONS])  # one tool: forced by name, grammar-enforced
     assert_good_press(reply)
     assert reply.usage.input_tokens > 100 and reply.usage.output_tokens > 5
