@@ -9,6 +9,7 @@ the same way as those parts of the harness land.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from harness.log.events import EditRefused, HarnessVersion, RefinePass, Rollback
 from harness.log.store import RunReader
 from harness.models.base import Message
 from harness.state import HarnessEditError, HarnessState
-from tools import BaseTool, ToolContext, ToolResult
+from tools import BaseTool, ToolContext, ToolResult, ToolSpec
 from tools.parse import FormatError, parse_call
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ class ProposePromptEdits(BaseTool):
     description = "Report your analysis and the prompt block rewrites (0 to 3) that would help the agent most."
     kind = "meta"
     args = PromptEdits
+
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = labels  # the editable blocks: the schema names them, so grammar-bound models cannot invent one
+
+    def spec(self) -> ToolSpec:
+        params = copy.deepcopy(super().spec().parameters)
+        params["properties"]["edits"]["items"]["properties"]["label"]["enum"] = self.labels
+        return ToolSpec(name=self.name, description=self.description, parameters=params)
 
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:  # pragma: no cover - never run
         raise NotImplementedError("the refiner reads this tool's arguments; it is not run")
@@ -86,7 +95,7 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str],
     """Run the prompt pass after `at` steps; returns its record (already written)."""
     span = f"refine-{at}-prompt-{uuid.uuid4().hex[:6]}"  # a redone pass gets a span of its own
     agent.store.append(SpanStart(span=span, name="prompt pass", span_kind="refine", step=at))
-    tool = ProposePromptEdits()
+    tool = ProposePromptEdits([b.label for b in agent.versions.current.blocks if not b.read_only])
     lines = [turn_line(e) for e in agent.store.steps(max(0, at - settings.window), at)]
     messages = prompt_pass_messages(agent.versions.current, lines, why, rolled_back(agent.store))
     parsed, error = None, ""
