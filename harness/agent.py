@@ -3,6 +3,7 @@
     while step < target:                     run()
         honour pause / stop requests         harness/control.py
         check budget                         -> BudgetExceeded stops cleanly (resumable)
+        refine if due                        harness/refine/    (the gate, then the passes; H changes here)
         messages = prompt(H, obs, recent)    harness/prompt.py, harness/context.py
         loop (bounded):                      step()
             reply = model(messages, tools)   harness/models/    (outage backoff; every call logged)
