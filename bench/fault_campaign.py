@@ -1,0 +1,136 @@
+"""Fault campaign: a scripted-model `continual` run on quest killed with SIGKILL at random moments
+(inside refiner passes and savestate writes included) and resumed each time, against one
+uninterrupted reference run with the same replies (chosen by a hash of the prompt, so the two agree
+only if every resume restored the env, the harness document, the refiner's triggers and the gate's
+view exactly).
+
+    .venv/bin/python bench/fault_campaign.py [--steps 1000] [--kills 50] [--seed S]
+
+Prints the seed; writes bench/results/faults.json. Exits 1 when the killed run differs from the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
+
+from harness.log.events import GateDecision, HarnessVersion, RefinePass, RunResumed  # noqa: E402
+from harness.log.store import RunReader  # noqa: E402
+
+MOVES = ["UP", "DOWN", "LEFT", "RIGHT", "A", "B"]
+
+
+def script(path: Path, seed: int) -> Path:
+    """by_prompt replies: a random walk, notes edits, refinement requests, and slow refiner answers
+    (so kills land inside passes)."""
+    rng = random.Random(seed)
+    lines: list[dict] = [{"mode": "by_prompt"}]
+    lines += [{"tool": "press_buttons", "arguments": {"buttons": rng.choices(MOVES, k=rng.randint(1, 3)),
+                                                       "reasoning": "walk"}} for _ in range(89)]
+    lines += [{"tool": "edit_prompt_block", "arguments": {"label": "notes", "text": f"note {i}"}} for i in range(6)]
+    lines += [{"tool": "request_refinement", "arguments": {"reason": f"stuck {i}"}} for i in range(3)]
+    lines += [{"tool": "propose_prompt_edits", "delay_s": 0.15, "arguments": {
+        "analysis": f"try {i}", "edits": [{"label": "strategy", "text": f"Plan {i}: explore {MOVES[i % 4]}.",
+                                           "why": f"plan {i}"}]}} for i in range(8)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "harness.cli", *args]
+
+
+def steps_done(run: Path) -> int:
+    try:
+        with RunReader(run) as r:
+            return len(r.step_ids())
+    except Exception:
+        return 0
+
+
+def fingerprint(run: Path) -> dict:
+    with RunReader(run) as r:
+        steps = list(r.steps(0))
+        return {
+            "step_ids_ok": [e.step for e in steps] == list(range(len(steps))),
+            "steps": len(steps),
+            "actions": [json.dumps(e.action, sort_keys=True) for e in steps],
+            "prompts": [e.prompt_ref for e in steps],
+            "harness_hash": r.last(HarnessVersion).hash,
+            "harness_version": r.last(HarnessVersion).version,
+            "passes": [(p.at_step, p.status, p.applied) for _, p in r.events("refine_pass")
+                       if isinstance(p, RefinePass)],
+            "gate": [(g.version, g.kept) for _, g in r.events("gate_decision") if isinstance(g, GateDecision)],
+            "cut_spans": sum(len(e.cut_spans) for _, e in r.events("run_resumed") if isinstance(e, RunResumed)),
+            "resumes": r.count("run_resumed"),
+        }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--kills", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    args = ap.parse_args()
+    print(f"fault campaign seed {args.seed} (rerun with --seed {args.seed})", flush=True)
+    rng = random.Random(args.seed)
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        replies = script(tmp / "replies.jsonl", 11)
+        common = ["--env", "quest", "--harness", "continual", "--model", f"scripted:{replies}", "--steps",
+                  str(args.steps), "--quiet"]
+        ref, run = tmp / "ref", tmp / "run"
+        subprocess.run(cli("run", *common, "--run-dir", str(ref), "--savestate-every", "25"), cwd=ROOT, check=True,
+                       stderr=subprocess.DEVNULL)
+        ref_s = time.monotonic() - t0
+        cmd = cli("run", *common, "--run-dir", str(run), "--savestate-every", "7")
+        kills = 0
+        while kills < args.kills:
+            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            time.sleep(rng.uniform(0.2, 1.2))  # start-up, resume replay, steps, passes: anywhere
+            if proc.poll() is not None:
+                break  # the run finished before this kill
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            if (run / "run.sqlite").exists():  # a kill during the very first start-up leaves nothing to resume
+                cmd = cli("resume", str(run), "--steps", str(args.steps), "--quiet")
+            if kills % 10 == 0:
+                print(f"  {kills} kills, {steps_done(run)} steps committed", flush=True)
+        final = subprocess.run(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        if final.returncode:
+            print(f"the last resume failed: {final.stderr.strip().splitlines()[-1]}", flush=True)
+            return 1
+        got, want = fingerprint(run), fingerprint(ref)
+    same = {k: got[k] == want[k] for k in ("steps", "actions", "prompts", "harness_hash", "harness_version",
+                                           "passes", "gate")}
+    results = {"seed": args.seed, "steps": args.steps, "kills": kills, "step_ids_ok": got["step_ids_ok"],
+               "resumes": got["resumes"], "kills_inside_refiner_passes": got["cut_spans"],
+               "passes": len(want["passes"]), "gate_decisions": len(want["gate"]),
+               "final_harness_version": want["harness_version"], "reference_run_s": round(ref_s, 1),
+               "total_s": round(time.monotonic() - t0, 1), **{f"same_{k}": v for k, v in same.items()}}
+    for k, v in results.items():
+        print(f"{k:30s} {v}")
+    out = ROOT / "bench" / "results" / "faults.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    return 0 if got["step_ids_ok"] and all(same.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
