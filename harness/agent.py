@@ -27,7 +27,7 @@ from typing import Any
 from envs.base import Env, progress_of
 from harness.budget import Budget, BudgetExceeded
 from harness.config import RunConfig
-from harness.context import turn_line, window
+from harness.context import earlier_summary, turn_line, window, window_start
 from harness.control import Control, StopRequested
 from harness.display import Display
 from harness.log.events import (
@@ -95,6 +95,7 @@ class Agent:
         self.work = StepWork()
         self.context = AgentContext(self)
         self._system: tuple[int, str] = (-1, "")
+        self._earlier: tuple[int, str] = (-1, "")
         self._meta: dict[str, Tool] = {}
 
     def run(self, until_step: int) -> str:
@@ -121,7 +122,8 @@ class Agent:
         t0, self.work, version = time.monotonic(), StepWork(), self.versions.version
         lines = [turn_line(e) for e in window(self.recent, self.step_id, self.cfg.history, self.cfg.history_chunk)]
         frame = self.obs.get("frame") if self.model.vision else None
-        messages = build_messages(self.system(), self.step_id, self.obs["text"], lines, list(self.actions), frame)
+        messages = build_messages(self.system(), self.step_id, self.obs["text"], lines, list(self.actions), frame,
+                                  self.earlier())
         chosen, error, prompt_ref = self.choose(messages)
         if self.work.stepped is None:  # no usable action: time passes all the same
             self.act(None)
@@ -268,6 +270,14 @@ class Agent:
             instructions = getattr(self.env, "instructions", "")
             self._system = (self.versions.version, system_text(self.versions.current, instructions))
         return self._system[1]
+
+    def earlier(self) -> str:
+        """The summary of the steps before the window, recomputed only when the window moves."""
+        start = window_start(self.step_id, self.cfg.history, self.cfg.history_chunk)
+        if self._earlier[0] != start:
+            before = next(iter(self.store.steps(start - 1, start)), None) if start > 0 else None
+            self._earlier = (start, earlier_summary(start, before, self.tracker.reached.values()))
+        return self._earlier[1]
 
     def meta_tools(self) -> dict[str, Tool]:
         names = self.versions.current.tools

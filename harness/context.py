@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from harness.log.events import Step
+from harness.log.events import Milestone, Step
 
 
 def window_start(step: int, history: int, chunk: int) -> int:
@@ -50,3 +50,20 @@ def turn_line(e: Step) -> str:
     moved = "did not move" if e.where == e.where_before else f"-> {e.label}"
     why = f" - {e.reasoning[:60]}" if e.reasoning else ""
     return f"step {e.step} at {e.label_before}: {meta}{format_action(e.action)} ({moved}){why}"
+
+
+MAX_SUMMARY_MILESTONES = 8
+
+
+def earlier_summary(start: int, before: Step | None, milestones: Iterable[Milestone]) -> str:
+    """A deterministic summary of the steps that left the window (0 .. start-1), from the log as of
+    `start` only: it changes only at chunk boundaries (cache-safe) and a resumed run writes the same
+    text. Bounded: the newest MAX_SUMMARY_MILESTONES milestones, with a count of the rest."""
+    if start <= 0 or before is None:
+        return ""
+    reached = sorted((m for m in milestones if m.step < start), key=lambda m: m.step)
+    shown = ", ".join(f"{m.name} (step {m.step})" for m in reached[-MAX_SUMMARY_MILESTONES:])
+    more = f"{len(reached) - MAX_SUMMARY_MILESTONES} more, then " if len(reached) > MAX_SUMMARY_MILESTONES else ""
+    done = f"milestones: {more}{shown}" if reached else "no milestone yet"
+    return (f"Earlier (steps 0-{start - 1}): {before.totals.presses} presses; {done}; "
+            f"at step {start - 1} you were at {before.label}.")

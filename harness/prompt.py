@@ -51,9 +51,11 @@ def frame_png(frame: np.ndarray, scale: int = 2) -> bytes:
 
 
 def build_messages(system: str, step: int, obs_text: str, lines: list[str], action_names: list[str],
-                   frame: np.ndarray | None = None) -> list[Message]:
-    """`frame` is given only to vision back-ends (upscaled 2x)."""
+                   frame: np.ndarray | None = None, earlier: str = "") -> list[Message]:
+    """`frame` is given only to vision back-ends (upscaled 2x); `earlier` summarises the steps before
+    the window (it changes only when the window moves, so the cached prefix survives)."""
     recent = "\n".join(lines) or "(none yet)"
-    user = f"Recent steps:\n{recent}\n\nNow (step {step}):\n{obs_text}\n\n{instruction(action_names)}"
+    head = f"{earlier}\n\n" if earlier else ""
+    user = f"{head}Recent steps:\n{recent}\n\nNow (step {step}):\n{obs_text}\n\n{instruction(action_names)}"
     images = [ImagePart(png_b64=base64.b64encode(frame_png(frame)).decode())] if frame is not None else []
     return [Message(role="system", content=system), Message(role="user", content=user, images=images)]

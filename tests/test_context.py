@@ -30,3 +30,17 @@ def test_history_line_names_the_action_the_move_and_meta_calls():
     stuck = moved.model_copy(update={"where": ["Town", 3, 4], "calls": [], "reasoning": "", "action": None})
     assert turn_line(stuck) == "step 4 at Town (3, 4): (no valid action) (did not move)"
     assert format_action({"name": "type", "arguments": {"ref": 2, "text": "Ada Lovelace"}}) == 'type 2 "Ada Lovelace"'
+
+
+def test_earlier_summary_is_bounded_and_reads_only_the_log_before_the_window():
+    from harness.context import MAX_SUMMARY_MILESTONES, earlier_summary
+    from harness.log.events import Milestone
+
+    before = Step(step=47, action=None, where_before=["Town", 1, 1], where=["Town", 1, 2], label="Town (1, 2)",
+                  obs_ref="o", prompt_ref="p", harness_version=0, totals=Totals(steps=48, presses=120))
+    ms = [Milestone(name=f"m{i}", step=i * 5, presses=i, tokens=0, cost_usd=0.0) for i in range(12)]
+    text = earlier_summary(48, before, ms)
+    assert text.startswith("Earlier (steps 0-47): 120 presses; milestones: 2 more, then m2 (step 10), ")
+    assert text.count(" (step ") == MAX_SUMMARY_MILESTONES and "m11 (step 55)" not in text  # after the window start
+    assert text.endswith("at step 47 you were at Town (1, 2).")
+    assert earlier_summary(0, None, ms) == "" and "no milestone yet" in earlier_summary(48, before, [])
