@@ -222,6 +222,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     calls = ", ".join(f"{k} {v}" for k, v in summary["model_calls"].items()) or "none"
     console.print(f"model calls: {calls}  prompt cache {summary['prompt_cache_ratio']:.0%}"
                   f"  step latency median {lat['median']}s p95 {lat['p95']}s")
+    ref = summary["refinements"]
+    if ref["passes"] or ref["rolled_back"]:
+        console.print(f"refiner: {ref['passes']} passes ({ref['failed_passes']} failed), {ref['proposals']} edits "
+                      f"proposed, {ref['applied']} applied, {ref['refused']} refused, {ref['rolled_back']} rolled back"
+                      f"  (harness versions: harness versions {summary['run_dir']})")
     table = Table("milestone", "step", "presses", "tokens", "$")
     for m in summary["milestones"]:
         table.add_row(m["name"], str(m["step"]), str(m["button_presses"]), str(m["tokens"]), f"{m['cost_usd']:.4f}")
