@@ -12,7 +12,6 @@ Writes bench/results/local.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
+from bench._results import report  # noqa: E402
 from harness.config import RunConfig  # noqa: E402
 from harness.log.events import ModelCall  # noqa: E402
 from harness.log.store import RunReader  # noqa: E402
@@ -42,8 +42,7 @@ def main() -> None:
         t0 = time.perf_counter()
         agent.run(args.steps)
         wall = time.perf_counter() - t0
-        agent.env.close()
-        agent.store.close()
+        agent.close()
         s = summarize(run)
         with RunReader(run) as reader:
             calls = [e for _, e in reader.events("model_call") if isinstance(e, ModelCall)]
@@ -58,11 +57,7 @@ def main() -> None:
         "format_failures": s["format_failures"], "milestones": [m["name"] for m in s["milestones"]],
         "button_presses": s["button_presses"],
     }
-    for k, v in results.items():
-        print(f"{k:34s} {v:.4g}" if isinstance(v, float) else f"{k:34s} {v}")
-    out = ROOT / "bench" / "results" / "local.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    report("local", results)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
+from bench._results import report  # noqa: E402
 from harness.config import RunConfig  # noqa: E402
 from harness.log.events import RunStarted, Step, Totals  # noqa: E402
 from harness.log.store import RunStore  # noqa: E402
@@ -88,8 +89,7 @@ def bench_long(tmp: Path, long_steps: int, window: int = 500) -> dict:
         out[f"rss_mb_at_{name}"] = rss_mb()
         print(f"  long run: step {mark}: {out[f'step_ms_at_{name}']:.2f} ms/step, RSS {out[f'rss_mb_at_{name}']:.1f} MB"
               f" ({time.perf_counter() - t_start:.0f} s so far)", flush=True)
-    agent.env.close()
-    agent.store.close()
+    agent.close()
     out["rss_growth_mb"] = out["rss_mb_at_end"] - out["rss_mb_at_1k"]
     out["step_time_ratio_end_vs_1k"] = out["step_ms_at_end"] / out["step_ms_at_1k"]
     out["store_mb"] = sum(p.stat().st_size for p in (tmp / "long").glob("run.sqlite*")) / 1e6
@@ -104,14 +104,12 @@ def bench_resume(tmp: Path, steps: int) -> dict:
         run = tmp / f"resume{every}"
         agent = start_run(cfg, run)
         agent.run(steps - 1)  # stop mid-interval so resume has actions to replay
-        agent.env.close()
-        agent.store.close()
+        agent.close()
         t0 = time.perf_counter()
         agent = resume_run(run, {})
         agent.run(steps)
         out[f"resume_s_savestate_every_{every}"] = time.perf_counter() - t0
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     return out
 
 
@@ -150,11 +148,7 @@ def main() -> None:
         tmp = Path(d)
         results = {**bench_loop(tmp, args.steps), **bench_resume(tmp, args.steps),
                    **bench_store(tmp, args.store_events), **bench_long(tmp, args.long_steps)}
-    for k, v in results.items():
-        print(f"{k:34s} {v:.4g}" if isinstance(v, float) else f"{k:34s} {v}")
-    out = ROOT / "bench" / "results" / "loop.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    report("loop", results)
 
 
 if __name__ == "__main__":

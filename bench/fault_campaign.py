@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*SDL2 binaries.*")
 
+from bench._results import report  # noqa: E402
 from harness.log.events import GateDecision, HarnessVersion, RefinePass, RunResumed  # noqa: E402
 from harness.log.store import RunReader  # noqa: E402
 
@@ -124,11 +125,7 @@ def main() -> int:
                "passes": len(want["passes"]), "gate_decisions": len(want["gate"]),
                "final_harness_version": want["harness_version"], "reference_run_s": round(ref_s, 1),
                "total_s": round(time.monotonic() - t0, 1), **{f"same_{k}": v for k, v in same.items()}}
-    for k, v in results.items():
-        print(f"{k:30s} {v}")
-    out = ROOT / "bench" / "results" / "faults.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    report("faults", results, width=30)
     return 0 if got["step_ids_ok"] and all(same.values()) else 1
 
 

@@ -233,8 +233,7 @@ class Agent:
         new = self.tracker.update(after.milestones, step=self.step_id, presses=t.presses, tokens=t.tokens,
                                   cost_usd=t.cost_usd)
         with self.store.commit() as tx:
-            for events, blobs in self.outbox:
-                tx.add(events, blobs)
+            self.flush_outbox(tx)
             frame = self.obs.get("frame")
             event = Step(
                 step=self.step_id, action=action, reasoning=chosen.reasoning[:500] if chosen else "", action_cost=cost,
@@ -254,7 +253,6 @@ class Agent:
                 tx.event(FormatFailure(step=self.step_id, attempts=w.repairs + 1, error=error, text=w.last_text))
             if (self.step_id + 1) % self.cfg.savestate_every == 0:
                 tx.event(Savestate(step=self.step_id, ref=tx.blob(self.env.save_state())))
-        self.outbox.clear()
         self.recent.append(event)
         if self.refiner:
             self.refiner.observe(event)
@@ -262,6 +260,23 @@ class Agent:
         if self.display:
             self.display.on_step(event, new, t)
         self.step_id += 1
+
+    def flush_outbox(self, tx: Transaction) -> None:
+        """Write the harness edits made since the last flush into `tx` (a step's, a pass's, the gate's)."""
+        for events, blobs in self.outbox:
+            tx.add(events, blobs)
+        self.outbox.clear()
+
+    def close(self) -> None:
+        """Release the env (its child process) and the run store; the log keeps every committed step."""
+        self.env.close()
+        self.store.close()
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- the harness as the model sees it -------------------------------------------------------
     def system(self) -> str:

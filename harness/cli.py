@@ -158,8 +158,7 @@ def _drive(agent: Any, target: int, run_dir: Path) -> int:
     finally:
         if agent.display:
             agent.display.close()
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     print(f"{outcome}; {agent.step_id} steps in {run_dir} (inspect: harness inspect {run_dir})", file=sys.stderr)
     return 0 if outcome.startswith(("steps_done", "budget", "interrupted", "stopped")) else 1
 

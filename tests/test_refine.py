@@ -46,8 +46,7 @@ def test_prompt_pass_applies_valid_edits_refuses_bad_ones_and_records_a_failed_p
     try:
         assert agent.run(60) == "steps_done"
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     r = RunReader(tmp_path / "run")
     passes = [e for _, e in r.events("refine_pass") if isinstance(e, RefinePass)]
     assert [(p.at_step, p.status, p.proposed, p.applied, p.refused) for p in passes] == [
@@ -129,8 +128,7 @@ def test_cheap_triggers_and_the_agents_request_start_passes_with_their_reasons(t
     try:
         agent.run(30)
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     passes = _passes(run)
     # the agent asks every other step but a request starts a pass at most every 10 steps; stuck fires after
     # 5 steps in place (steps 0-4: a pass before step 5) and again after each 10-step cooldown
@@ -155,16 +153,14 @@ def test_resume_rebuilds_triggers_cooldowns_and_requests_exactly(tmp_path, quest
     cfg, ref = _refine_run(tmp_path, "ref", script, 60, mode="by_prompt", signals=signals)
     agent = start_run(cfg, ref)
     agent.run(60)
-    agent.env.close()
-    agent.store.close()
+    agent.close()
     run = tmp_path / "run"  # the same replies file: chosen by prompt, so order of calls does not matter
     agent = start_run(cfg, run)
     from harness.run import resume_run
 
     for stop in (7, 13, 14, 29, 41, 60):
         agent.run(stop)
-        agent.env.close()
-        agent.store.close()
+        agent.close()
         if stop < 60:
             agent = resume_run(run, {})
     assert _passes(run) == _passes(ref) and len(_passes(ref)) >= 8
@@ -204,8 +200,7 @@ def _gate_run(tmp_path, name, after):
     try:
         agent.run(70)
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     return RunReader(tmp_path / name)
 
 

@@ -81,8 +81,7 @@ def test_a_run_that_was_working_rides_out_an_outage(tmp_path, quest_rom):
     try:
         assert agent.run(3) == "steps_done"
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     assert inspect_json(tmp_path / "run")["model_errors"] == 6
 
 

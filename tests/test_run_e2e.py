@@ -80,8 +80,7 @@ def test_model_outage_backs_off_and_goes_on(tmp_path, quest_rom):
     try:
         assert agent.run(4) == "steps_done"
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     s = summarize(tmp_path / "run")
     assert s["steps"] == 4 and s["model_errors"] == 8 and s["format_failures"] == 0
 
@@ -184,16 +183,14 @@ def test_full_disk_stops_with_a_clear_error_and_loses_no_committed_step(tmp_path
         with pytest.raises(StoreError, match="full"):
             agent.run(40)
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     ids = RunReader(tmp_path / "run").step_ids()
     assert ids == list(range(len(ids))) and len(ids) >= 10
     agent = resume_run(tmp_path / "run", {})  # space is back: the run continues where the log ends
     try:
         assert agent.run(40) == "steps_done"
     finally:
-        agent.env.close()
-        agent.store.close()
+        agent.close()
     assert RunReader(tmp_path / "run").step_ids() == list(range(40))
 
 

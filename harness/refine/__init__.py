@@ -51,6 +51,11 @@ def scheduled(done: int, s: RefineSettings) -> bool:
     return (done - s.early_until) % s.every_late == 0
 
 
+def requests_in(e: Step) -> list[str]:
+    """The reasons of the agent's request_refinement calls in a step."""
+    return [str(c.arguments.get("reason", "")) for c in e.calls if c.name == "request_refinement"]
+
+
 class Refiner:
     def __init__(self, settings: RefineSettings, last_at: int = -1, done: set[str] | None = None,
                  signals: Signals | None = None) -> None:
@@ -67,7 +72,7 @@ class Refiner:
         self.signals.update(e)
         if self.settings.triggers:
             self.triggers += self.signals.due(e.step)
-        self.requests += [str(c.arguments.get("reason", "")) for c in e.calls if c.name == "request_refinement"]
+        self.requests += requests_in(e)
 
     @classmethod
     def rebuild(cls, settings: RefineSettings, reader: RunReader, next_step: int) -> Refiner:
@@ -87,8 +92,7 @@ class Refiner:
         if next_step and (last is None or last.at_step != next_step):  # the last step's triggers and requests
             previous = next(iter(reader.steps(next_step - 1, next_step)))
             refiner.triggers = signals.due(previous.step) if settings.triggers else []
-            refiner.requests = [str(c.arguments.get("reason", "")) for c in previous.calls
-                                if c.name == "request_refinement"]
+            refiner.requests = requests_in(previous)
         return refiner
 
     def maybe_refine(self, agent: Agent) -> None:

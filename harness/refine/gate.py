@@ -76,10 +76,8 @@ def check(agent: Agent, settings: GateSettings) -> GateDecision | None:
             agent.versions.rollback(parent, step=agent.step_id, reason=(
                 f"gate: progress {n_score:.3f}/step after the pass at step {at} vs {p_score:.3f} before; "
                 f"failures {n_fail:.3f} vs {p_fail:.3f}"))
-            for events, blobs in agent.outbox:
-                tx.add(events, blobs)
+            agent.flush_outbox(tx)
         tx.event(decision)
-    agent.outbox.clear()
     agent.say(f"gate: v{version.version} {'kept' if not worse else f'rolled back to v{parent}'} "
               f"(progress {n_score:.3f} vs {p_score:.3f}/step, failures {n_fail:.3f} vs {p_fail:.3f})")
     return decision

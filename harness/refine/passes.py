@@ -141,14 +141,12 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str],
         record = RefinePass(name="prompt", at_step=at, why=why, triggers=fired, status="failed", error=error[:500],
                             version=agent.versions.version, step=at, span=span)
     with agent.store.commit() as tx:
-        for events, blobs in agent.outbox:
-            tx.add(events, blobs)
+        agent.flush_outbox(tx)
         for r in refusals:
             tx.event(r)
         tx.event(record)
         tx.event(SpanEnd(span=span, status="error" if record.status == "failed" else "ok",
                          summary=f"{record.status}: {applied} applied, {len(refusals)} refused", step=at))
-    agent.outbox.clear()
     agent.say(f"refiner: prompt pass after step {at}: {record.status} ({applied} applied, {len(refusals)} refused"
               + (f"; {error[:80]}" if record.status == "failed" else "") + f"); harness v{agent.versions.version}")
     return record
