@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from envs.base import Env, progress_of
 from harness.budget import Budget, BudgetExceeded
 from harness.config import RunConfig
-from harness.context import earlier_summary, turn_line, window, window_start
+from harness.context import earlier_summary, format_action, turn_line, window, window_start
 from harness.control import Control, StopRequested
 from harness.display import Display
 from harness.log.events import (
@@ -37,19 +38,22 @@ from harness.log.events import (
     ModelErrorEvent,
     RunStopped,
     Savestate,
+    SpanEnd,
+    SpanStart,
     Step,
     ToolCallRecord,
 )
 from harness.log.store import RunStore, Transaction
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
-from harness.prompt import build_messages, frame_png, instruction, system_text
+from harness.prompt import build_messages, frame_png, instruction, subagent_messages, system_text
 from harness.refine import Refiner
 from harness.state import HarnessEditError, HarnessState
-from harness.state.versions import Versions
+from harness.state.versions import SUBAGENT_FORBIDDEN, Versions
 from tools import REQUIRED, Tool, ToolError, ToolResult, load_tool
-from tools.actions import action_tools
+from tools.actions import action_dict, action_tools
 from tools.parse import FormatError, ParsedCall, parse_call
+from tools.subagents import ReturnToCaller
 
 
 class RunFailed(Exception):
@@ -66,7 +70,9 @@ class StepWork:
     repairs: int = 0
     calls: list[ToolCallRecord] = field(default_factory=list)
     last_text: str = ""  # the last reply, for a format failure's record
-    stepped: tuple[dict[str, Any] | None, dict[str, Any], dict[str, Any]] | None = None  # action, obs, info
+    # the env actions taken, each with the obs and info after it: one for an action tool, several for a
+    # macro tool or a sub-agent call, [(None, ...)] when no usable action came
+    acted: list[tuple[dict[str, Any] | None, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +103,8 @@ class Agent:
         self._system: tuple[int, str] = (-1, "")
         self._earlier: tuple[int, str] = (-1, "")
         self._meta: dict[str, Tool] = {}
+        self._depth = 0  # 1 inside a sub-agent call: sub-agents do not nest
+        self.versions.action_tools = set(self.actions)
 
     def run(self, until_step: int) -> str:
         reason, message = "steps_done", ""
@@ -125,7 +133,7 @@ class Agent:
         messages = build_messages(self.system(), self.step_id, self.obs["text"], lines, list(self.actions), frame,
                                   self.earlier())
         chosen, error, prompt_ref = self.choose(messages)
-        if self.work.stepped is None:  # no usable action: time passes all the same
+        if not self.work.acted:  # no usable action: time passes all the same
             self.act(None)
         self.commit(chosen, error, prompt_ref, version, time.monotonic() - t0)
 
@@ -154,20 +162,25 @@ class Agent:
                           Message(role="user", content=f"Invalid reply: {error}. {instruction(list(self.actions))}")]
                 continue
             error = ""
-            if parsed.tool.kind == "action":
+            if parsed.tool.name in self.actions:  # one of the env's own actions
                 parsed.tool.run(self.context, parsed.args)
                 return parsed, "", prompt_ref
-            result = self.run_meta(parsed)
+            result = self.run_meta(parsed)  # a meta-tool, a macro action, a sub-agent call
+            if self.work.acted:  # it acted in the env: the step ends with its result
+                return parsed, "", prompt_ref
             convo += [Message(role="assistant", content=reply.text, tool_calls=[parsed.call]),
                       Message(role="tool", content=result.content, tool_call_id=parsed.call.id, name=parsed.call.name)]
 
     def run_meta(self, parsed: ParsedCall) -> ToolResult:
+        """Run a tool that is not one env action; a refused call's reason goes back to the model."""
+        acted = len(self.work.acted)
         try:
             result = parsed.tool.run(self.context, parsed.args)
         except ToolError as e:
             result = ToolResult(ok=False, content=f"error: {e}")
+        kind = "action" if len(self.work.acted) > acted else "meta"
         self.work.calls.append(ToolCallRecord(name=parsed.call.name, arguments=parsed.args.model_dump(mode="json"),
-                                              kind="meta", ok=result.ok, result=result.content[:300]))
+                                              kind=kind, ok=result.ok, result=result.content[:300]))
         return result
 
     def call(self, messages: list[Message], offer: dict[str, Tool], purpose: str, choice: str = REQUIRED,
@@ -215,28 +228,86 @@ class Agent:
         return reply, prompt_ref
 
     def act(self, action: dict[str, Any] | None) -> ToolResult:
-        """Step the env (ToolContext.act): the one place the main loop advances it."""
-        if self.work.stepped is not None:
-            raise ToolError("this step has already acted")
+        """Step the env (ToolContext.act): the one place the main loop advances it. A macro tool or a
+        sub-agent may act several times in one step; each env action is recorded for replay."""
         obs, _, _, _, info = self.env.step(action)
-        self.work.stepped = (action, obs, info)
+        self.work.acted.append((action, obs, info))
         return ToolResult(content=f"now at {progress_of(info).text()}")
+
+    def now(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The env's obs and info as of now (after any action taken so far in this step)."""
+        return (self.work.acted[-1][1], self.work.acted[-1][2]) if self.work.acted else (self.obs, self.info)
+
+    def call_subagent(self, name: str, task: str) -> ToolResult:
+        """A sub-agent call: a nested loop of at most its max_turns model turns, in a span of its own;
+        its model calls and presses count in this step, the run totals and the budget."""
+        spec = self.versions.current.subagents.get(name)
+        if spec is None:
+            names = ", ".join(self.versions.current.subagents) or "none"
+            raise ToolError(f"no sub-agent {name!r}; sub-agents: {names}")
+        if self._depth:
+            raise ToolError("a sub-agent cannot call a sub-agent")
+        span = f"sub-{self.step_id}-{name}-{uuid.uuid4().hex[:6]}"
+        self.store.append(SpanStart(span=span, name=f"sub-agent {name}", span_kind="subagent", step=self.step_id))
+        meta, finish = self.meta_tools(), ReturnToCaller()
+        tools: dict[str, Tool] = {n: self.actions.get(n) or meta.get(n) or load_tool(n) for n in spec.tools
+                                  if n not in SUBAGENT_FORBIDDEN}
+        tools[finish.name] = finish
+        lines: list[str] = []
+        acted, summary, turn = len(self.work.acted), "", 0
+        self._depth = 1
+        try:
+            for turn in range(1, spec.max_turns + 1):
+                if self.budget.over():
+                    summary = f"stopped: {self.budget.over()}"
+                    break
+                messages = subagent_messages(spec, task, self.now()[0]["text"], lines, finish.name)
+                reply, _ = self.call(messages, tools, "subagent", REQUIRED, span=span)
+                try:
+                    parsed = parse_call(reply.tool_calls, reply.text, tools)
+                except FormatError as e:
+                    lines.append(f"turn {turn}: invalid reply: {str(e)[:120]}")
+                    continue
+                if parsed.tool is finish:
+                    summary = str(parsed.args.model_dump()["summary"])
+                    break
+                try:
+                    result = parsed.tool.run(self.context, parsed.args)
+                except ToolError as e:
+                    result = ToolResult(ok=False, content=f"error: {e}")
+                lines.append(f"turn {turn}: {format_action(action_dict(parsed.call.name, parsed.args))} -> "
+                             f"{result.content[:100]}")
+            else:
+                summary = f"turn cap ({spec.max_turns}) reached; last: {lines[-1] if lines else 'nothing'}"
+        finally:
+            self._depth = 0
+        presses = sum(int(info.get("action_cost", 0)) for _, _, info in self.work.acted[acted:])
+        self.store.append(SpanEnd(span=span, status="ok", summary=summary[:300], step=self.step_id))
+        where = progress_of(self.now()[1]).text()
+        return ToolResult(content=f"{name} ({turn} turns, {presses} presses, now at {where}): {summary[:300]}")
 
     def commit(self, chosen: ParsedCall | None, error: str, prompt_ref: str, version: int, latency_s: float) -> None:
         """Write the step, the harness edits made during it, milestones, a failure, a savestate: one transaction."""
-        assert self.work.stepped is not None
-        action, obs, info = self.work.stepped
+        w = self.work
+        assert w.acted
+        obs, info = self.now()
+        env_actions = [a for a, _, _ in w.acted]
+        action, replay = env_actions[0], None
+        if chosen is not None and chosen.tool.name not in self.actions:  # a macro or a sub-agent: record the call
+            action, replay = action_dict(chosen.call.name, chosen.args), env_actions
         before, after = progress_of(self.info), progress_of(info)
-        cost = int(info.get("action_cost", 0))
+        cost = sum(int(i.get("action_cost", 0)) for _, _, i in w.acted)
         self.budget.charge_step(cost, chosen is None)
-        t, w = self.budget.totals, self.work
-        new = self.tracker.update(after.milestones, step=self.step_id, presses=t.presses, tokens=t.tokens,
-                                  cost_usd=t.cost_usd)
+        t = self.budget.totals
+        reached = [m for _, _, i in w.acted for m in progress_of(i).milestones]  # also ones passed mid-macro
+        new = self.tracker.update(list(dict.fromkeys(reached)), step=self.step_id, presses=t.presses,
+                                  tokens=t.tokens, cost_usd=t.cost_usd)
         with self.store.commit() as tx:
             self.flush_outbox(tx)
             frame = self.obs.get("frame")
             event = Step(
-                step=self.step_id, action=action, reasoning=chosen.reasoning[:500] if chosen else "", action_cost=cost,
+                step=self.step_id, action=action, env_actions=replay,
+                reasoning=chosen.reasoning[:500] if chosen else "", action_cost=cost,
                 calls=w.calls, where_before=list(before.where), label_before=before.text(), where=list(after.where),
                 label=after.text(), obs_ref=tx.blob(self.obs["text"]),
                 frame_ref=tx.blob(frame_png(frame, 1), compress=False)
@@ -286,6 +357,13 @@ class Agent:
             self._system = (self.versions.version, system_text(self.versions.current, instructions))
         return self._system[1]
 
+    def state(self) -> dict[str, Any]:
+        """ToolContext.state: the env's parsed state now, as plain JSON."""
+        obs, info = self.now()
+        game = info.get("game")
+        out = game.model_dump(mode="json") if hasattr(game, "model_dump") else dict(game or {})
+        return {**out, "progress": progress_of(info).model_dump(mode="json")}
+
     def earlier(self) -> str:
         """The summary of the steps before the window, recomputed only when the window moves."""
         start = window_start(self.step_id, self.cfg.history, self.cfg.history_chunk)
@@ -320,6 +398,12 @@ class AgentContext:
 
     def harness_doc(self) -> dict[str, Any]:
         return self.agent.versions.current.doc()
+
+    def state(self) -> dict[str, Any]:
+        return self.agent.state()
+
+    def call_subagent(self, name: str, task: str) -> ToolResult:
+        return self.agent.call_subagent(name, task)
 
     def commit_harness(self, doc: dict[str, Any], reason: str) -> int:
         versions = self.agent.versions

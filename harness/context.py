@@ -46,10 +46,11 @@ def format_action(action: dict[str, Any] | None) -> str:
 def turn_line(e: Step) -> str:
     """One past step as the model is reminded of it; where the step left the player is the
     cheapest loop signal."""
-    meta = "".join(f"[{c.name}{'' if c.ok else ' failed'}] " for c in e.calls)
+    meta = "".join(f"[{c.name}{'' if c.ok else ' failed'}] " for c in e.calls if c.kind != "action")
     moved = "did not move" if e.where == e.where_before else f"-> {e.label}"
     why = f" - {e.reasoning[:60]}" if e.reasoning else ""
-    return f"step {e.step} at {e.label_before}: {meta}{format_action(e.action)} ({moved}){why}"
+    macro = next((f" => {c.result[:80]}" for c in e.calls if c.kind == "action"), "")  # what a macro reported
+    return f"step {e.step} at {e.label_before}: {meta}{format_action(e.action)}{macro} ({moved}){why}"
 
 
 MAX_SUMMARY_MILESTONES = 8

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from harness.models.base import ImagePart, Message
-from harness.state import HarnessState
+from harness.state import HarnessState, SubAgentSpec
 
 
 def system_text(harness: HarnessState, env_instructions: str) -> str:
@@ -59,3 +59,12 @@ def build_messages(system: str, step: int, obs_text: str, lines: list[str], acti
     user = f"{head}Recent steps:\n{recent}\n\nNow (step {step}):\n{obs_text}\n\n{instruction(action_names)}"
     images = [ImagePart(png_b64=base64.b64encode(frame_png(frame)).decode())] if frame is not None else []
     return [Message(role="system", content=system), Message(role="user", content=user, images=images)]
+
+
+def subagent_messages(spec: SubAgentSpec, task: str, obs_text: str, lines: list[str], finish: str) -> list[Message]:
+    """A sub-agent's turn: its own instructions and return condition, the task, its turns so far, now."""
+    system = (f"{spec.instructions.strip()}\n\nStop when: {spec.returns}. Then call {finish} with a short "
+              f"summary for the agent that called you.")
+    done = "\n".join(lines) or "(nothing yet)"
+    return [Message(role="system", content=system),
+            Message(role="user", content=f"Task: {task}\n\nYour turns so far:\n{done}\n\nNow:\n{obs_text}")]

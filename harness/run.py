@@ -52,7 +52,7 @@ def default_run_dir(cfg: RunConfig) -> Path:
 
 def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> Agent:
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
-    harness, origin, trigger = preset(cfg.harness), f"preset {cfg.harness}", "preset"
+    harness, origin, trigger = preset(cfg.harness, cfg.env), f"preset {cfg.harness}", "preset"
     if cfg.bootstrap_from:
         with RunReader(cfg.bootstrap_from) as other:
             last = other.last(HarnessVersion)
@@ -109,7 +109,8 @@ def restore_env(reader: RunReader, cfg: RunConfig, upto: int) -> tuple[Env, dict
         obs, info = env.load_state(reader.get_blob(snap.ref))
         replayed = 0
         for ev in reader.steps(snap.step + 1, upto):
-            obs, _, _, _, info = env.step(ev.action)
+            for action in ev.env_actions if ev.env_actions is not None else [ev.action]:
+                obs, _, _, _, info = env.step(action)
             replayed += 1
     except BaseException:
         env.close()

@@ -1,5 +1,6 @@
 """The agent's tools: types and protocols (base.py), the one tool-call parser (parse.py), action tools
-built from the env's own actions (actions.py), and meta-tools that edit the harness (harness_edit.py).
+built from the env's own actions (actions.py), meta-tools that edit the harness (harness_edit.py),
+sub-agents (subagents.py), and macro actions such as navigate_to (navigate.py).
 
 Meta-tools are found by name through `TOOLS` (name -> "module:Class"), imported lazily; the harness
 document lists which ones the agent may call.
@@ -14,6 +15,10 @@ from tools.base import AUTO, NONE, REQUIRED, BaseTool, Tool, ToolCall, ToolConte
 TOOLS: dict[str, str] = {
     "edit_prompt_block": "tools.harness_edit:EditPromptBlock",
     "request_refinement": "tools.harness_edit:RequestRefinement",
+    "define_subagent": "tools.subagents:DefineSubagent",
+    "delete_subagent": "tools.subagents:DeleteSubagent",
+    "call_subagent": "tools.subagents:CallSubagent",
+    "navigate_to": "tools.navigate:NavigateTo",
 }
 
 __all__ = ["AUTO", "NONE", "REQUIRED", "TOOLS", "BaseTool", "Tool", "ToolCall", "ToolContext", "ToolError",

@@ -54,7 +54,18 @@ class ToolContext(Protocol):
     def step(self) -> int: ...
 
     def act(self, action: dict[str, Any]) -> ToolResult:
-        """Step the env with `{"name", "arguments"}`; the runtime counts the cost and logs the step."""
+        """Step the env with `{"name", "arguments"}`; the runtime counts the cost and logs the step.
+        A macro tool (kind `action`, e.g. navigate_to) may act several times in one step: every env
+        action is recorded in the step (`env_actions`) and replayed in order on resume."""
+        ...
+
+    def state(self) -> dict[str, Any]:
+        """The env's current parsed state as plain JSON: `info["game"]` (for Game Boy games: location,
+        x, y, text_map, can_move, in_battle, dialog, ...) plus `progress` (where, label, milestones)."""
+        ...
+
+    def call_subagent(self, name: str, task: str) -> ToolResult:
+        """Run the harness's sub-agent `name` on `task` (a nested, bounded loop); its summary comes back."""
         ...
 
     def harness_doc(self) -> dict[str, Any]:

@@ -118,6 +118,9 @@ class Step(BaseEvent):
     kind: Literal["step"] = "step"
     step: int
     action: dict[str, Any] | None  # {"name", "arguments"} as the env received it; None: no usable action
+    # a macro tool (navigate_to, a sub-agent call) acts several times: `action` is the tool call and
+    # these are the env actions it made, in order (resume replays them); None: just `action`
+    env_actions: list[dict[str, Any] | None] | None = None
     reasoning: str = ""
     action_cost: int = 0
     calls: list[ToolCallRecord] = Field(default_factory=list)  # meta calls before the action, in order

@@ -143,13 +143,20 @@ def apply_patch(a: HarnessState, patch: list[dict[str, Any]]) -> HarnessState:
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
+    return sorted({p.stem.split(".")[0] for p in PRESETS_DIR.glob("*.toml")})
 
 
-def preset(name: str) -> HarnessState:
-    """A built-in starting harness, read from harness/state/presets/<name>.toml."""
-    path = PRESETS_DIR / f"{name}.toml"
+def preset(name: str, env: str | None = None) -> HarnessState:
+    """A built-in starting harness: harness/state/presets/<name>.<env>.toml when the preset is
+    hand-made for that env (expert), else <name>.toml."""
+    path = PRESETS_DIR / f"{name}.{env}.toml"
     if not path.is_file():
+        path = PRESETS_DIR / f"{name}.toml"
+    if not path.is_file():
+        made_for = sorted(p.stem.split(".", 1)[1] for p in PRESETS_DIR.glob(f"{name}.*.toml"))
+        if made_for:
+            raise ValueError(f"the {name!r} preset is hand-made per game and has no version for env {env!r}; "
+                             f"it exists for: {', '.join(made_for)}")
         raise ValueError(f"unknown harness preset {name!r}; available: {', '.join(preset_names())}")
     data = tomllib.loads(path.read_text())
     data.setdefault("preset", name)

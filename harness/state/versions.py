@@ -15,11 +15,14 @@ from collections.abc import Callable
 from harness.log.events import BaseEvent, HarnessVersion, Rollback
 from harness.log.store import RunReader, StoreError, blob_ref
 from harness.state import HarnessEditError, HarnessState, diff
+from tools import TOOLS
 
 # (events, blobs) to be written together; blobs are the documents the events refer to
 Sink = Callable[[list[BaseEvent], list[bytes]], None]
 # triggers that may change read-only blocks: the user's own edits and starting documents
 PRIVILEGED_TRIGGERS = {"preset", "user", "bootstrap", "rollback"}
+# tools a sub-agent may never be given: no nesting beyond depth 1, no editing of sub-agents from inside one
+SUBAGENT_FORBIDDEN = {"call_subagent", "define_subagent", "delete_subagent"}
 
 
 class Versions:
@@ -29,6 +32,9 @@ class Versions:
         self.version = version
         self.sink = sink
         self._load = load
+        # the env's action tool names, set by the runtime: then an edit naming a tool that the run does not
+        # have is refused. None: only the meta-tool registry is checked (documents on their own).
+        self.action_tools: set[str] | None = None
         self._recent: OrderedDict[int, HarnessState] = OrderedDict({version: current})
 
     @classmethod
@@ -61,6 +67,7 @@ class Versions:
             added = [lbl for lbl, b in after.items() if lbl not in before and b.read_only]
             if added:
                 raise HarnessEditError(f"new blocks may not be read-only: {', '.join(added)}")
+        self.check_tools(new)
         if new.content_hash() == self.current.content_hash():
             return None
         data = new.canonical_json().encode()
@@ -70,6 +77,25 @@ class Versions:
         self._advance(event.version, new)
         self.sink([event], [data])
         return event
+
+    def check_tools(self, doc: HarnessState) -> None:
+        """Sub-agents get a subset of the tools that exist, never one that would nest or edit sub-agents."""
+        for spec in doc.subagents.values():
+            nested = sorted(set(spec.tools) & SUBAGENT_FORBIDDEN)
+            if nested:
+                raise HarnessEditError(f"sub-agent {spec.name!r} may not use {', '.join(nested)} "
+                                       "(sub-agents do not nest)")
+        unknown = sorted(set(doc.tools) - set(TOOLS))
+        if unknown:
+            raise HarnessEditError(f"unknown tool(s) {', '.join(unknown)}; known: {', '.join(sorted(TOOLS))}")
+        if self.action_tools is None:
+            return
+        offered = set(doc.tools) | self.action_tools  # the orchestrator's tools
+        for spec in doc.subagents.values():
+            unknown = sorted(set(spec.tools) - offered)
+            if unknown:
+                raise HarnessEditError(f"sub-agent {spec.name!r}: {', '.join(unknown)} is not one of the agent's "
+                                       f"tools ({', '.join(sorted(offered - SUBAGENT_FORBIDDEN))})")
 
     def rollback(self, to: int, reason: str, step: int | None, trigger: str = "rollback") -> HarnessVersion:
         """A new version with exactly version `to`'s document."""
