@@ -92,6 +92,7 @@ class Agent:
     outbox: list[tuple[list[BaseEvent], list[bytes]]] = field(default_factory=list)  # edits made in this step
     calls_ok: int = 0  # successful model calls in this process
     refiner: Refiner | None = None
+    refiner_model: Model | None = None  # --refiner-model; None: the acting model refines too
 
     def __post_init__(self) -> None:
         self.recent = deque(self.recent, maxlen=self.cfg.history + self.cfg.history_chunk)
@@ -184,13 +185,14 @@ class Agent:
         return result
 
     def call(self, messages: list[Message], offer: dict[str, Tool], purpose: str, choice: str = REQUIRED,
-             span: str | None = None) -> tuple[ModelReply, str]:
+             span: str | None = None, model: Model | None = None) -> tuple[ModelReply, str]:
         """One model call, logged at once; backs off while the model is down."""
         backoff, repeats, last = min(1.0, self.cfg.max_backoff_s), 0, ""
+        model = model or self.model
         specs = [t.spec() for t in offer.values()]
         while True:
             try:
-                reply = self.model.generate(messages, specs, choice)
+                reply = model.generate(messages, specs, choice)
                 break
             except ModelError as e:
                 text = str(e)[:500]
@@ -217,7 +219,7 @@ class Agent:
         with self.store.commit() as tx:
             prompt_ref = store_prompt(tx, messages)
             tx.event(ModelCall(
-                step=self.step_id, span=span, purpose=purpose, model=reply.model or self.model.spec,
+                step=self.step_id, span=span, purpose=purpose, model=reply.model or model.spec,
                 tokens_in=u.input_tokens, tokens_out=u.output_tokens, tokens_cached=u.cached_input_tokens,
                 cost_usd=reply.cost_usd, latency_s=reply.latency_s, prompt_ref=prompt_ref, notes=notes,
                 reply={"text": reply.text[:4000], "tool_calls": [c.model_dump() for c in reply.tool_calls]},

@@ -28,8 +28,13 @@ examples:
   harness probe --env quest --press START,A,DOWN --json        # what the agent would see
   harness probe --env form --act '{"name": "click", "arguments": {"ref": 1}}'
 
-harness presets (--harness): minimal (H_min: no meta-tools), continual (+ editable notes block and
-edit_prompt_block); files in harness/state/presets/.
+harness presets (--harness):
+  minimal     H_min: observation + buttons + a generic prompt, no meta-tools
+  expert      hand-engineered for quest and pokered: curated objectives, navigate_to(x, y) (A* over the
+              text map), a battle sub-agent
+  continual   minimal + an editable notes block, meta-tools (edit_prompt_block, sub-agents,
+              request_refinement) and the refiner (prompt and sub-agent passes)
+files in harness/state/presets/ (<name>.toml, or <name>.<env>.toml when made for one game).
 
 model specs:
   local                       SmolLM2-135M-Instruct offline via llama.cpp (weak but free)
@@ -59,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start a new run", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     run.add_argument("--env", default="quest", help="quest and form (built in), pokered, pokeyellow, pokecrystal")
     run.add_argument("--rom", help="your ROM file (required for the Pokemon games)")
-    run.add_argument("--harness", default="minimal", help="starting harness preset: minimal, continual")
+    run.add_argument("--harness", default="minimal", help="starting harness preset: minimal, expert, continual")
     run.add_argument("--run-dir", type=Path, help="where the run store goes (default runs/<env>-<time>)")
     run.add_argument("--seed", type=int, default=0, help="seed for the single env.reset()")
     run.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
@@ -73,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--refine", action=argparse.BooleanOptionalAction, default=None,
                      help="run the refiner between steps (after 25 steps, every 25 until 200, then every 100); "
                           "default: on for the continual preset, off otherwise")
+    run.add_argument("--refiner-model", metavar="SPEC",
+                     help="model spec for the refiner's passes (default: the acting --model)")
     _add_run_options(run, resume=False)
 
     res = sub.add_parser("resume", help="continue a run from its last committed step")
@@ -120,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
                     seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
                     history=args.history, max_meta_calls=args.max_meta_calls, bootstrap_from=args.bootstrap_from,
-                    refine={"enabled": _refine_flag(args)},
+                    refine={"enabled": _refine_flag(args)}, refiner_model=args.refiner_model,
                     budget_usd=getattr(args, "budget_usd", None), max_tokens=getattr(args, "max_tokens", None),
                     prices=getattr(args, "prices", None))
     run_dir = args.run_dir or default_run_dir(cfg)

@@ -37,6 +37,7 @@ class RunConfig(BaseModel):
     prices: str | None = Field(None, description="JSON file overriding the $/1M-token price table")
     store_frames: bool = Field(True, description="keep each observed frame (PNG) in the run store")
     max_backoff_s: float = Field(300.0, description="longest wait between retries during a model outage")
+    refiner_model: str | None = Field(None, description="model spec for refiner passes (None: the acting model)")
     refine: RefineSettings = Field(default_factory=RefineSettings, description="the refiner's cadence and limits")
 
     @property

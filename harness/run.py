@@ -32,6 +32,7 @@ from harness.log.events import (
 from harness.log.store import RunReader, RunStore, StoreError
 from harness.milestones import MilestoneTracker
 from harness.models import make_model
+from harness.models.base import Model
 from harness.models.pricing import PriceTable
 from harness.refine import Refiner
 from harness.state import HarnessState, preset
@@ -79,7 +80,7 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
         raise
     return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
                  budget=Budget(cfg.budget_usd, cfg.max_tokens), step_id=0, obs=obs, info=info, display=display,
-                 refiner=Refiner(cfg.refine) if cfg.refining else None)
+                 refiner=Refiner(cfg.refine) if cfg.refining else None, refiner_model=refiner_model(cfg))
 
 
 def load_config(reader: RunReader) -> RunConfig:
@@ -151,7 +152,14 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
     return Agent(cfg=cfg, env=env, model=model, store=store, versions=versions,
                  budget=Budget.rebuild(store, cfg.budget_usd, cfg.max_tokens), step_id=next_step, obs=obs, info=info,
                  tracker=tracker, recent=recent, display=display,
-                 refiner=Refiner.rebuild(cfg.refine, store, next_step) if cfg.refining else None)
+                 refiner=Refiner.rebuild(cfg.refine, store, next_step) if cfg.refining else None,
+                 refiner_model=refiner_model(cfg))
+
+
+def refiner_model(cfg: RunConfig) -> Model | None:
+    if not cfg.refining or not cfg.refiner_model or cfg.refiner_model == cfg.model:
+        return None
+    return make_model(cfg.refiner_model, PriceTable.load(cfg.prices))
 
 
 def refinements(reader: RunReader) -> dict[str, int]:

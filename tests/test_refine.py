@@ -42,7 +42,7 @@ def test_prompt_pass_applies_valid_edits_refuses_bad_ones_and_records_a_failed_p
         {"tool": "propose_prompt_edits", "arguments": {"edits": "nope"}},
     ])
     agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=60,
-                                refine={"triggers": False}), tmp_path / "run")
+                                refine={"triggers": False, "passes": ["prompt"]}), tmp_path / "run")
     try:
         assert agent.run(60) == "steps_done"
     finally:
@@ -111,7 +111,7 @@ def test_a_kill_during_a_refiner_pass_leaves_no_half_version_and_resume_redoes_i
 def _refine_run(tmp_path, name, script, steps, mode="by_tool", **refine):
     replies = write_replies(tmp_path / f"{name}.jsonl", [{"mode": mode}, *script])
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=steps,
-                    refine={"warmup": 1000, **refine})  # no scheduled pass: only triggers and requests
+                    refine={"warmup": 1000, "passes": ["prompt"], **refine})  # no scheduled pass: only triggers and requests
     return cfg, tmp_path / name
 
 
@@ -195,7 +195,7 @@ def _gate_run(tmp_path, name, after):
               propose("notes help", ("notes", "Follow the road east.", "east is progress"))]
     replies = write_replies(tmp_path / f"{name}.jsonl", script)
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=70,
-                    refine={"triggers": False, "every": 40, "gate": {"window": 20}})
+                    refine={"triggers": False, "every": 40, "gate": {"window": 20}, "passes": ["prompt"]})
     agent = start_run(cfg, tmp_path / name)
     try:
         agent.run(70)

@@ -12,7 +12,7 @@ redoes one a kill cut.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,9 @@ class RefineSettings(BaseModel):
     growth_cap: int = Field(1200, ge=0, description="most characters one pass may add to the prompt blocks")
     request_cooldown: int = Field(10, ge=0, description="steps after a requested pass before the agent's next "
                                                          "request_refinement starts one")
+    passes: list[Literal["prompt", "subagents"]] = Field(
+        ["prompt", "subagents"], description="the passes run at each refinement, in order (a pass runs only if the "
+                                             "harness has what it edits: subagents needs call_subagent)")
     triggers: bool = Field(True, description="let the cheap triggers start passes too (not only the schedule)")
     signals: SignalSettings = Field(default_factory=SignalSettings, description="the cheap triggers' thresholds")
     gate: GateSettings = Field(default_factory=GateSettings, description="probation and rollback of refiner edits")
@@ -96,7 +99,7 @@ class Refiner:
         return refiner
 
     def maybe_refine(self, agent: Agent) -> None:
-        from harness.refine.passes import PASSES
+        from harness.refine.passes import PASSES, run_pass
 
         check(agent, self.settings.gate)  # a version whose probation just ended is kept or rolled back first
         at = agent.step_id
@@ -111,8 +114,9 @@ class Refiner:
             f"trigger {t.name}: {t.detail}" for t in self.triggers] + [f"the agent asked: {r}" for r in self.requests]
         if at != self.last_at:
             self.last_at, self.done = at, set()
-        for name, run_pass in PASSES.items():
-            if name not in self.done:
-                run_pass(agent, self.settings, at, why, self.triggers)
+        for name in self.settings.passes:
+            kind = PASSES[name]
+            if name not in self.done and kind.applies(agent.versions.current):
+                run_pass(kind, agent, self.settings, at, why, self.triggers)
                 self.done.add(name)
         self.triggers, self.requests = [], []

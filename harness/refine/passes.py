@@ -3,23 +3,26 @@ an analysis and a list of edits), validates every edit through the versions API,
 pass's versions, refusals and record in ONE transaction at its end: a pass cut by a kill leaves no
 half-applied version, only an open span, and resume redoes it from scratch.
 
-Passes so far: prompt (rewrite editable prompt blocks). Sub-agent, skill and memory passes plug in
-the same way as those parts of the harness land.
+Passes, in order: prompt (rewrite editable prompt blocks), subagents (define, redefine or delete
+sub-agents). The skill and memory passes plug in the same way when those parts of the harness land:
+a `Pass` names its tool, builds its prompt and applies one edit.
 """
 
 from __future__ import annotations
 
 import copy
 import uuid
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from harness.context import turn_line
-from harness.log.events import EditRefused, HarnessVersion, RefinePass, Rollback, SpanEnd, SpanStart
+from harness.log.events import EditRefused, HarnessVersion, RefinePass, Rollback, SpanEnd, SpanStart, Step
 from harness.log.store import RunReader
 from harness.models.base import Message
-from harness.state import HarnessEditError, HarnessState
+from harness.state import HarnessEditError, HarnessState, SubAgentSpec
+from harness.state.versions import SUBAGENT_FORBIDDEN
 from tools import BaseTool, ToolContext, ToolResult, ToolSpec
 from tools.parse import FormatError, parse_call
 
@@ -28,6 +31,29 @@ if TYPE_CHECKING:
     from harness.refine import RefineSettings
     from harness.refine.signals import Trigger
 
+GAME = "You improve the harness of an agent that plays a game in one continuous run that is never reset."
+
+
+class ProposalTool(BaseTool):
+    """Only ever called by the refiner, with tool_choice forcing it: its arguments are the pass's output."""
+
+    kind = "meta"
+    enums: dict[tuple[str, ...], list[str]] = {}  # schema path -> allowed values (grammar-bound models obey)
+
+    def spec(self) -> ToolSpec:
+        params = copy.deepcopy(super().spec().parameters)
+        for path, values in self.enums.items():
+            node = params
+            for key in path:
+                node = node[key]
+            node["enum"] = values
+        return ToolSpec(name=self.name, description=self.description, parameters=params)
+
+    def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:  # pragma: no cover - never run
+        raise NotImplementedError("the refiner reads this tool's arguments; it is not run")
+
+
+# --- prompt pass --------------------------------------------------------------------------------------
 
 class BlockEdit(BaseModel):
     label: str = Field(description="the block to rewrite")
@@ -40,31 +66,156 @@ class PromptEdits(BaseModel):
     edits: list[BlockEdit] = Field(default_factory=list, max_length=3, description="0 to 3 block rewrites")
 
 
-class ProposePromptEdits(BaseTool):
-    """Only ever called by the refiner, with tool_choice forcing it: its arguments are the pass's output."""
-
+class ProposePromptEdits(ProposalTool):
     name = "propose_prompt_edits"
     description = "Report your analysis and the prompt block rewrites (0 to 3) that would help the agent most."
-    kind = "meta"
     args = PromptEdits
 
-    def __init__(self, labels: list[str]) -> None:
-        self.labels = labels  # the editable blocks: the schema names them, so grammar-bound models cannot invent one
-
-    def spec(self) -> ToolSpec:
-        params = copy.deepcopy(super().spec().parameters)
-        params["properties"]["edits"]["items"]["properties"]["label"]["enum"] = self.labels
-        return ToolSpec(name=self.name, description=self.description, parameters=params)
-
-    def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:  # pragma: no cover - never run
-        raise NotImplementedError("the refiner reads this tool's arguments; it is not run")
+    def __init__(self, labels: list[str]) -> None:  # the editable blocks: a grammar-bound model cannot invent one
+        self.enums = {("properties", "edits", "items", "properties", "label"): labels}
 
 
-SYSTEM = """\
-You improve the prompt of an agent that plays a game in one continuous run that is never reset.
-Read its recent steps and rewrite its editable prompt blocks so that it makes more progress: break
-navigation loops, stop repeated failures, name the next objective, point to unexplored places.
-Keep what works; each block has a character limit; read-only blocks cannot change."""
+# --- sub-agent pass -----------------------------------------------------------------------------------
+
+class SubagentEdit(BaseModel):
+    op: Literal["define", "delete"] = Field(description="define (new or replace) or delete")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="the sub-agent's name")
+    instructions: str = Field("", max_length=1200, description="define: what it does and how")
+    tools: list[str] = Field(default_factory=list, description="define: tools it may use (a subset of the agent's)")
+    max_turns: int = Field(5, ge=1, le=20, description="define: most model turns per call")
+    returns: str = Field("a short summary of what was done and seen", max_length=200,
+                         description="define: when it stops and what it reports")
+    why: str = Field("", max_length=120, description="what this fixes; required to delete one that was in use")
+
+
+class SubagentEdits(BaseModel):
+    analysis: str = Field(max_length=400, description="how sub-agents were used and what recurring chore could be "
+                                                      "handed to one")
+    edits: list[SubagentEdit] = Field(default_factory=list, max_length=2, description="0 to 2 changes")
+
+
+class ProposeSubagentEdits(ProposalTool):
+    name = "propose_subagent_edits"
+    description = "Report your analysis and the sub-agent changes (0 to 2) that would help the agent most."
+    args = SubagentEdits
+
+    def __init__(self, tools: list[str]) -> None:
+        self.enums = {("properties", "edits", "items", "properties", "tools", "items"): tools}
+
+
+# --- the passes ---------------------------------------------------------------------------------------
+
+class Pass:
+    """One kind of pass: its proposal tool, its prompt, how one proposed edit is applied."""
+
+    name: str
+    system: str
+
+    def applies(self, h: HarnessState) -> bool:
+        """Whether this pass has anything to work on in harness `h`."""
+        return True
+
+    def tool(self, agent: Agent) -> ProposalTool:
+        raise NotImplementedError
+
+    def context(self, agent: Agent, at: int, window: list[Step]) -> str:
+        raise NotImplementedError
+
+    def target(self, edit: Any) -> str:
+        raise NotImplementedError
+
+    def apply(self, h: HarnessState, edit: Any, agent: Agent, at: int, window: list[Step]) -> tuple[HarnessState, int]:
+        """The document with `edit` applied, and the characters it adds; raises HarnessEditError."""
+        raise NotImplementedError
+
+
+class PromptPass(Pass):
+    name = "prompt"
+    system = (f"{GAME}\nRead its recent steps and rewrite its editable prompt blocks so that it makes more progress: "
+              "break navigation loops, stop repeated failures, name the next objective, point to unexplored places.\n"
+              "Keep what works; each block has a character limit; read-only blocks cannot change.")
+
+    def tool(self, agent: Agent) -> ProposalTool:
+        return ProposePromptEdits([b.label for b in agent.versions.current.blocks if not b.read_only])
+
+    def context(self, agent: Agent, at: int, window: list[Step]) -> str:
+        h = agent.versions.current
+        blocks = "\n\n".join(f"[{b.label}] (limit {b.limit} characters)\n{b.value or '(empty)'}"
+                             for b in h.blocks if not b.read_only)
+        fixed = ", ".join(b.label for b in h.blocks if b.read_only) or "none"
+        return f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}"
+
+    def target(self, edit: BlockEdit) -> str:
+        return f"block {edit.label}"
+
+    def apply(self, h: HarnessState, edit: BlockEdit, agent: Agent, at: int, window: list[Step],
+              ) -> tuple[HarnessState, int]:
+        return h.with_block(edit.label, edit.text), max(0, len(edit.text) - len(h.block(edit.label).value))
+
+
+class SubagentPass(Pass):
+    name = "subagents"
+    system = (f"{GAME}\nIts sub-agents are helpers it can hand a task to (call_subagent): each has instructions, a "
+              "subset of the agent's tools and a turn cap. Read how they were used and the recent steps; define a "
+              "sub-agent for a recurring chore (a battle, a menu, a maze), fix one that fails, delete one that is "
+              "useless. Propose no change when none is needed.")
+
+    def applies(self, h: HarnessState) -> bool:
+        return "call_subagent" in h.tools  # sub-agents the agent cannot call would be dead weight
+
+    def offered(self, agent: Agent) -> list[str]:
+        return sorted((set(agent.versions.current.tools) | set(agent.actions)) - SUBAGENT_FORBIDDEN)
+
+    def tool(self, agent: Agent) -> ProposalTool:
+        return ProposeSubagentEdits(self.offered(agent))
+
+    def context(self, agent: Agent, at: int, window: list[Step]) -> str:
+        h = agent.versions.current
+        used = Counter(c.arguments.get("name") for e in window for c in e.calls if c.name == "call_subagent")
+        roster = "\n".join(
+            f"- {s.name} (tools {', '.join(s.tools) or 'none'}; max {s.max_turns} turns; called {used[s.name]}x in "
+            f"the window): {s.instructions[:300]} | returns: {s.returns}" for s in h.subagents.values()) or "(none)"
+        calls = [f"step {e.step}: {c.arguments.get('name')} <- {c.result[:120]}" for e in window for c in e.calls
+                 if c.name == "call_subagent"][-8:]
+        shown = "\n".join(calls) or "(no calls)"
+        return (f"Sub-agents:\n{roster}\n\nTools a sub-agent may be given: {', '.join(self.offered(agent))}\n\n"
+                f"Recent sub-agent calls:\n{shown}")
+
+    def target(self, edit: SubagentEdit) -> str:
+        return f"sub-agent {edit.name}"
+
+    def apply(self, h: HarnessState, edit: SubagentEdit, agent: Agent, at: int, window: list[Step],
+              ) -> tuple[HarnessState, int]:
+        subagents = dict(h.subagents)
+        if edit.op == "delete":
+            if edit.name not in subagents:
+                raise HarnessEditError(f"no sub-agent {edit.name!r} to delete")
+            if not edit.why.strip() and in_use_at_milestone(agent.store, edit.name, at):
+                raise HarnessEditError(f"sub-agent {edit.name!r} was in use when a milestone was reached; "
+                                       "deleting it needs a why")
+            del subagents[edit.name]
+            return h.model_copy(update={"subagents": subagents}), 0
+        if not edit.instructions.strip():
+            raise HarnessEditError(f"sub-agent {edit.name!r}: empty instructions")
+        spec = SubAgentSpec(name=edit.name, instructions=edit.instructions, tools=edit.tools,
+                            max_turns=edit.max_turns, returns=edit.returns)
+        old = subagents.get(edit.name)
+        subagents[edit.name] = spec
+        return (h.model_copy(update={"subagents": subagents}),
+                max(0, len(spec.instructions) - (len(old.instructions) if old else 0)))
+
+
+IN_USE_STEPS = 10  # a sub-agent called this many steps before a milestone (or at it) was in use then
+
+
+def in_use_at_milestone(reader: RunReader, name: str, before: int) -> bool:
+    """Was sub-agent `name` called within IN_USE_STEPS steps up to a step that reached a milestone?"""
+    milestone_steps = [e.step for _, e in reader.events("milestone") if e.step is not None and e.step < before]
+    for m in milestone_steps:
+        for e in reader.steps(max(0, m - IN_USE_STEPS), m + 1):
+            if any(c.name == "call_subagent" and c.arguments.get("name") == name for c in e.calls):
+                return True
+    return False
 
 
 def rolled_back(reader: RunReader, last: int = 3) -> list[str]:
@@ -78,32 +229,30 @@ def rolled_back(reader: RunReader, last: int = 3) -> list[str]:
     return out
 
 
-def prompt_pass_messages(h: HarnessState, lines: list[str], why: list[str], undone: list[str] | None = None,
-                         ) -> list[Message]:
-    blocks = "\n\n".join(f"[{b.label}] (limit {b.limit} characters)\n{b.value or '(empty)'}"
-                         for b in h.blocks if not b.read_only)
-    fixed = ", ".join(b.label for b in h.blocks if b.read_only) or "none"
+def pass_messages(kind: Pass, context: str, lines: list[str], why: list[str], undone: list[str], tool: str,
+                  ) -> list[Message]:
     history = f"Rolled back before (do not make these edits again):\n{chr(10).join(undone)}\n\n" if undone else ""
-    user = (f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}\n\nWhy now: {'; '.join(why)}\n\n{history}"
+    user = (f"{context}\n\nWhy now: {'; '.join(why)}\n\n{history}"
             f"Recent steps (oldest first):\n{chr(10).join(lines) or '(none)'}\n\n"
-            f"Call {ProposePromptEdits.name} with your analysis and 0 to 3 edits (each replaces a block's text).")
-    return [Message(role="system", content=SYSTEM), Message(role="user", content=user)]
+            f"Call {tool} with your analysis and your edits (none if nothing should change).")
+    return [Message(role="system", content=kind.system), Message(role="user", content=user)]
 
 
-def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str], triggers: list[Trigger],
-                ) -> RefinePass:
-    """Run the prompt pass after `at` steps; returns its record (already written)."""
-    span = f"refine-{at}-prompt-{uuid.uuid4().hex[:6]}"  # a redone pass gets a span of its own
-    agent.store.append(SpanStart(span=span, name="prompt pass", span_kind="refine", step=at))
-    tool = ProposePromptEdits([b.label for b in agent.versions.current.blocks if not b.read_only])
-    lines = [turn_line(e) for e in agent.store.steps(max(0, at - settings.window), at)]
-    messages = prompt_pass_messages(agent.versions.current, lines, why, rolled_back(agent.store))
+def run_pass(kind: Pass, agent: Agent, settings: RefineSettings, at: int, why: list[str], triggers: list[Trigger],
+             ) -> RefinePass:
+    """Run one pass after `at` steps; returns its record (already written)."""
+    span = f"refine-{at}-{kind.name}-{uuid.uuid4().hex[:6]}"  # a redone pass gets a span of its own
+    agent.store.append(SpanStart(span=span, name=f"{kind.name} pass", span_kind="refine", step=at))
+    tool = kind.tool(agent)
+    window = list(agent.store.steps(max(0, at - settings.window), at))
+    messages = pass_messages(kind, kind.context(agent, at, window), [turn_line(e) for e in window], why,
+                             rolled_back(agent.store), tool.name)
     parsed, error = None, ""
     for attempt in range(2):  # one retry with the error, then a failed pass: never silently skipped
         if agent.budget.over():
             error = f"budget: {agent.budget.over()}"
             break
-        reply, _ = agent.call(messages, {tool.name: tool}, "refine", tool.name, span=span)
+        reply, _ = agent.call(messages, {tool.name: tool}, "refine", tool.name, span=span, model=agent.refiner_model)
         try:
             parsed = parse_call(reply.tool_calls, reply.text, {tool.name: tool})
             break
@@ -113,32 +262,30 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str],
                 messages = [*messages, Message(role="assistant", content=reply.text[:500] or "(empty)"),
                             Message(role="user", content=f"Invalid reply: {error}. Call {tool.name}.")]
     refusals: list[EditRefused] = []
-    applied = 0
-    fired = [t.model_dump() for t in triggers]
+    applied, fired = 0, [t.model_dump() for t in triggers]
     if parsed is not None:
         args = parsed.args
-        assert isinstance(args, PromptEdits)
+        edits = list(args.edits)  # type: ignore[attr-defined]
+        analysis = str(args.analysis)  # type: ignore[attr-defined]
         added = 0
-        for edit in args.edits:
+        for edit in edits:
             try:
-                current = agent.versions.current
-                old = current.block(edit.label).value
-                added += max(0, len(edit.text) - len(old))
-                if added > settings.growth_cap:
+                new, grows = kind.apply(agent.versions.current, edit, agent, at, window)
+                if added + grows > settings.growth_cap:
                     raise HarnessEditError(f"the pass would add over {settings.growth_cap} characters (growth cap)")
-                event = agent.versions.commit(current.with_block(edit.label, edit.text),
-                                              reason=edit.why or args.analysis[:120], trigger="refiner", step=at)
+                event = agent.versions.commit(new, reason=edit.why or analysis[:120], trigger="refiner", step=at)
+                added += grows
                 applied += event is not None
-            except HarnessEditError as e:
-                refusals.append(EditRefused(source="refiner", target=f"block {edit.label}", reason=str(e), step=at,
+            except (HarnessEditError, ValueError) as e:
+                reason = str(e).splitlines()[0] if not isinstance(e, HarnessEditError) else str(e)
+                refusals.append(EditRefused(source="refiner", target=kind.target(edit), reason=reason, step=at,
                                             span=span))
-        proposed = len(args.edits)
         status = "applied" if applied else "refused" if refusals else "no_edits"
-        record = RefinePass(name="prompt", at_step=at, why=why, triggers=fired, status=status, analysis=args.analysis,
-                            proposed=proposed, applied=applied, refused=len(refusals),
+        record = RefinePass(name=kind.name, at_step=at, why=why, triggers=fired, status=status, analysis=analysis,
+                            proposed=len(edits), applied=applied, refused=len(refusals),
                             version=agent.versions.version, step=at, span=span)
     else:
-        record = RefinePass(name="prompt", at_step=at, why=why, triggers=fired, status="failed", error=error[:500],
+        record = RefinePass(name=kind.name, at_step=at, why=why, triggers=fired, status="failed", error=error[:500],
                             version=agent.versions.version, step=at, span=span)
     with agent.store.commit() as tx:
         agent.flush_outbox(tx)
@@ -147,9 +294,10 @@ def prompt_pass(agent: Agent, settings: RefineSettings, at: int, why: list[str],
         tx.event(record)
         tx.event(SpanEnd(span=span, status="error" if record.status == "failed" else "ok",
                          summary=f"{record.status}: {applied} applied, {len(refusals)} refused", step=at))
-    agent.say(f"refiner: prompt pass after step {at}: {record.status} ({applied} applied, {len(refusals)} refused"
-              + (f"; {error[:80]}" if record.status == "failed" else "") + f"); harness v{agent.versions.version}")
+    agent.say(f"refiner: {kind.name} pass after step {at}: {record.status} ({applied} applied, {len(refusals)} "
+              f"refused" + (f"; {error[:80]}" if record.status == "failed" else "")
+              + f"); harness v{agent.versions.version}")
     return record
 
 
-PASSES = {"prompt": prompt_pass}
+PASSES: dict[str, Pass] = {p.name: p for p in (PromptPass(), SubagentPass())}
