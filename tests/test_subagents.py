@@ -10,11 +10,15 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from harness.config import RunConfig
 from harness.context import turn_line
 from harness.log.events import EditRefused, HarnessVersion, ModelCall, SpanEnd, SpanStart
 from harness.log.store import RunReader
 from harness.run import restore_env, start_run
+from harness.state import HarnessEditError
+from harness.state.versions import load_version
 from tests.conftest import REPO, harness_cli, inspect_json, press, write_replies
 
 
@@ -140,3 +144,63 @@ def test_a_kill_inside_a_sub_agent_call_is_redone_from_the_step_start(tmp_path, 
     step1 = next(iter(r.steps(1, 2)))
     assert step1.action["name"] == "call_subagent" and step1.action_cost == 2 and step1.totals.presses == 3
     assert [e.version for _, e in r.events("harness_version")] == [0, 1]
+
+
+def propose_subagents(analysis, *edits) -> dict:
+    return {"tool": "propose_subagent_edits", "arguments": {"analysis": analysis, "edits": list(edits)}}
+
+
+def test_the_sub_agent_pass_defines_validates_and_refuses_with_reasons(tmp_path, quest_rom):
+    """The pass after 3 steps: a good definition applied, one naming a tool the agent lacks refused."""
+    script = [
+        press("START"), press("A"), press("A"),
+        {"tool": "propose_prompt_edits", "arguments": {"analysis": "fine", "edits": []}},
+        propose_subagents("the agent talks a lot",
+                          {"op": "define", "name": "talker", "instructions": "Press A until the dialog ends.",
+                           "tools": ["press_buttons"], "max_turns": 4, "why": "dialogs"},
+                          {"op": "define", "name": "flyer", "instructions": "Fly.", "tools": ["fly"]}),
+    ]
+    replies = write_replies(tmp_path / "r.jsonl", [{"mode": "by_tool"}, *script])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=3,
+                    refine={"warmup": 3, "every": 3, "triggers": False})
+    agent = start_run(cfg, tmp_path / "run")
+    try:
+        agent.run(3)
+        agent.refiner.maybe_refine(agent)  # the passes due after 3 steps: prompt, then sub-agents
+    finally:
+        agent.close()
+    r = RunReader(tmp_path / "run")
+    passes = [(p.name, p.status, p.proposed, p.applied, p.refused) for _, p in r.events("refine_pass")]
+    assert passes == [("prompt", "no_edits", 0, 0, 0), ("subagents", "applied", 2, 1, 1)]
+    refused = [(e.target, e.reason) for _, e in r.events("edit_refused") if isinstance(e, EditRefused)]
+    assert refused[0][0] == "sub-agent flyer" and "flyer" in refused[0][1]
+    v = r.last(HarnessVersion)
+    assert (v.trigger, v.reason) == ("refiner", "dialogs")
+    h = load_version(r, v.version)
+    assert h.subagents["talker"].tools == ["press_buttons"] and h.subagents["talker"].max_turns == 4
+    call = [e for _, e in r.events("model_call") if e.purpose == "refine"][-1]
+    prompt = r.get_text(r.get_text(call.prompt_ref).split('"content_ref":"')[2].split('"')[0])
+    assert "Sub-agents:\n(none)" in prompt and "Tools a sub-agent may be given: " in prompt
+    assert "call_subagent" not in prompt.split("Tools a sub-agent may be given: ")[1].split("\n")[0]
+
+
+def test_deleting_a_sub_agent_in_use_at_a_milestone_needs_a_why(tmp_path, quest_rom):
+    from harness.refine.passes import SubagentEdit, SubagentPass, in_use_at_milestone
+
+    r, cfg = run_script(tmp_path, [
+        press("START"), define(name="walker", max_turns=2), call("walk"), press("DOWN"), press("DOWN"),  # 2 DOWN
+        press("DOWN"), press("RIGHT"), press("RIGHT"), press("RIGHT"), press("RIGHT"), press("DOWN"),
+        press("A"), press("A"), press("A"), press("A"),  # Mom's pages: talked_to_mom
+    ], 12)
+    assert [(e.name, e.step) for _, e in r.events("milestone")] == [("talked_to_mom", 11)]
+    assert in_use_at_milestone(r, "walker", 12) and not in_use_at_milestone(r, "other", 14)
+
+    class Fake:
+        store = r
+
+    h = load_version(r, 1)
+    with pytest.raises(HarnessEditError, match="was in use when a milestone was reached; deleting it needs a why"):
+        SubagentPass().apply(h, SubagentEdit(op="delete", name="walker"), Fake(), 12, [])
+    new, _ = SubagentPass().apply(h, SubagentEdit(op="delete", name="walker", why="replaced by navigate_to"),
+                                  Fake(), 12, [])
+    assert "walker" not in new.subagents
