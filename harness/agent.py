@@ -41,16 +41,25 @@ from harness.log.events import (
     SpanEnd,
     SpanStart,
     Step,
+    Summary,
     ToolCallRecord,
 )
 from harness.log.store import RunStore, Transaction
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
-from harness.prompt import build_messages, frame_png, instruction, subagent_messages, system_text
+from harness.prompt import (
+    SUMMARY_CHARS,
+    build_messages,
+    frame_png,
+    instruction,
+    subagent_messages,
+    summary_messages,
+    system_text,
+)
 from harness.refine import Refiner
 from harness.state import HarnessEditError, HarnessState
 from harness.state.versions import SUBAGENT_FORBIDDEN, Versions
-from tools import REQUIRED, Tool, ToolError, ToolResult, load_tool
+from tools import NONE, REQUIRED, Tool, ToolError, ToolResult, load_tool
 from tools.actions import action_dict, action_tools
 from tools.parse import FormatError, ParsedCall, parse_call
 from tools.subagents import ReturnToCaller
@@ -105,6 +114,7 @@ class Agent:
         self._earlier: tuple[int, str] = (-1, "")
         self._meta: dict[str, Tool] = {}
         self._depth = 0  # 1 inside a sub-agent call: sub-agents do not nest
+        self._summary: Summary | None = None  # the newest rolling summary in use
         self.versions.action_tools = set(self.actions)
 
     def run(self, until_step: int) -> str:
@@ -371,8 +381,42 @@ class Agent:
         start = window_start(self.step_id, self.cfg.history, self.cfg.history_chunk)
         if self._earlier[0] != start:
             before = next(iter(self.store.steps(start - 1, start)), None) if start > 0 else None
-            self._earlier = (start, earlier_summary(start, before, self.tracker.reached.values()))
+            facts = earlier_summary(start, before, self.tracker.reached.values())
+            note = self.rolling_summary(start)
+            self._earlier = (start, f"{facts}\nSummary: {note}" if note else facts)
         return self._earlier[1]
+
+    def rolling_summary(self, start: int) -> str:
+        """The model-written summary of steps 0 .. upto-1 (upto: the last multiple of summary_every at or
+        before the window start), asked for once, persisted as a Summary event and read back on resume."""
+        every = summary_period(self.cfg)
+        upto = start - start % every if every else 0
+        if upto <= 0:
+            return ""
+        if self._summary is None or self._summary.upto != upto:
+            found = find_summary(self.store, upto)
+            if found is None:
+                previous = self._summary if self._summary and self._summary.upto == upto - every else (
+                    find_summary(self.store, upto - every))
+                found = self.write_summary(upto, every, previous)
+            self._summary = found
+        return self._summary.text
+
+    def write_summary(self, upto: int, every: int, previous: Summary | None) -> Summary:
+        lines = [turn_line(e) for e in self.store.steps(upto - every, upto)]
+        messages = summary_messages(previous.text if previous else "", upto - every, upto, lines)
+        reply, _ = self.call(messages, {}, "summary", NONE)
+        text = " ".join(reply.text.split())[:SUMMARY_CHARS]
+        if len(text) >= 20:
+            event = Summary(upto=upto, text=text, source="model", step=self.step_id)
+        else:  # the fallback: deterministic, from the same steps
+            places = list(dict.fromkeys(e.label for e in self.store.steps(upto - every, upto)))
+            text = (f"{previous.text} " if previous else "") + (
+                f"Steps {upto - every}-{upto - 1}: at {', '.join(places[:6])}.")
+            event = Summary(upto=upto, text=text[-SUMMARY_CHARS:], source="fallback", step=self.step_id,
+                            error=f"reply too short: {reply.text[:80]!r}")
+        self.store.append(event)
+        return event
 
     def meta_tools(self) -> dict[str, Tool]:
         names = self.versions.current.tools
@@ -414,6 +458,18 @@ class AgentContext:
         except HarnessEditError as e:
             raise ToolError(str(e)) from None
         return versions.version
+
+
+def summary_period(cfg: RunConfig) -> int:
+    """summary_every rounded up to a multiple of history_chunk (the window moves in chunks); 0: off."""
+    chunk = cfg.history_chunk
+    return -(-cfg.summary_every // chunk) * chunk if cfg.summary_every > 0 and cfg.history > 0 else 0
+
+
+def find_summary(store: RunStore, upto: int) -> Summary | None:
+    row = store.db.execute("SELECT data FROM events WHERE kind='summary' AND json_extract(data, '$.upto')=? "
+                           "ORDER BY seq DESC LIMIT 1", (upto,)).fetchone()
+    return Summary.model_validate_json(row[0]) if row else None
 
 
 def store_prompt(tx: Transaction, messages: list[Message]) -> str:

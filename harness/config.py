@@ -27,6 +27,11 @@ class RunConfig(BaseModel):
         6, ge=1, description="history lines are dropped in chunks of this many, so the prompt prefix only grows "
                              "between chunk boundaries and the model's prompt cache keeps it",
     )
+    summary_every: int = Field(
+        24, ge=0, description="every this many steps the model rewrites the rolling summary of the steps that left "
+                              "its window (0: only the deterministic summary); a bad reply falls back to a "
+                              "deterministic one. Rounded up to a multiple of history_chunk",
+    )
     max_meta_calls: int = Field(4, ge=0, description="meta-tool calls allowed in one step before it must act")
     max_repairs: int = Field(2, ge=0, description="re-asks after an unusable reply before counting a format failure")
     first_call_attempts: int = Field(

@@ -68,3 +68,16 @@ def subagent_messages(spec: SubAgentSpec, task: str, obs_text: str, lines: list[
     done = "\n".join(lines) or "(nothing yet)"
     return [Message(role="system", content=system),
             Message(role="user", content=f"Task: {task}\n\nYour turns so far:\n{done}\n\nNow:\n{obs_text}")]
+
+
+SUMMARY_CHARS = 400
+
+
+def summary_messages(previous: str, first: int, upto: int, lines: list[str]) -> list[Message]:
+    """Ask for the rolling summary: the previous one plus the steps that just left the window."""
+    head = f"Summary so far (steps 0-{first - 1}): {previous or '(none)'}\n\n" if first > 0 else ""
+    user = (f"{head}Steps {first}-{upto - 1}:\n" + "\n".join(lines) + "\n\n"
+            f"Write the updated summary for the agent in at most 3 sentences ({SUMMARY_CHARS} characters): where "
+            "it has been, what worked, what failed, what it should do next.")
+    return [Message(role="system", content="You keep a short running summary of an agent's progress in a game."),
+            Message(role="user", content=user)]

@@ -36,12 +36,13 @@ def test_lines_in_order_with_ids_meta_tools_text_and_errors(tmp_path: Path) -> N
 
 
 def test_tool_choice_none_gives_text_only(tmp_path: Path) -> None:
-    model = scripted(tmp_path, [press("A"), {"text": "an answer"}])
+    model = scripted(tmp_path, [press("A"), {"text": "an answer"}, {"text": "another"}])
     msgs = [Message(role="user", content="go")]
-    call_line = model.generate(msgs, [], "none")
-    assert call_line.text == "" and call_line.tool_calls == []
-    assert model.generate(msgs, [PRESS_BUTTONS], "none").text == "an answer"
-    assert model.generate(msgs, [PRESS_BUTTONS], "press_buttons").tool_calls[0].name == "press_buttons"
+    first = model.generate(msgs, [], "none")
+    assert first.text == "an answer" and first.tool_calls == []
+    assert model.generate(msgs, [PRESS_BUTTONS], "none").text == "another"  # its own cursor over text lines
+    assert model.generate(msgs, [PRESS_BUTTONS], "press_buttons").tool_calls[0].name == "press_buttons"  # line 1
+    assert scripted(tmp_path, [press("A")]).generate(msgs, [], "none").text == ""  # no text line: "", none used
 
 
 def test_by_prompt_hash_covers_tool_calls_and_results_but_not_ids(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ def test_a_kill_during_a_refiner_pass_leaves_no_half_version_and_resume_redoes_i
 def _refine_run(tmp_path, name, script, steps, mode="by_tool", **refine):
     replies = write_replies(tmp_path / f"{name}.jsonl", [{"mode": mode}, *script])
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=steps,
-                    refine={"warmup": 1000, "passes": ["prompt"], **refine})  # no scheduled pass: only triggers and requests
+                    refine={"warmup": 1000, "passes": ["prompt"], **refine})  # no scheduled pass: triggers, requests
     return cfg, tmp_path / name
 
 

@@ -33,7 +33,7 @@ def test_garbage_replies_are_counted_and_the_run_goes_on(tmp_path, quest_rom):
     assert fail.attempts == 3 and "no tool call in the reply; call one of: press_buttons" in fail.error
     assert "blue button" in fail.text
     # every attempt is on record as a model call: 1 act + 2 repairs per step
-    assert s["model_calls"] == {"act": 50, "repair": 100}
+    assert s["model_calls"] == {"act": 50, "repair": 100, "summary": 1}  # the rolling summary of steps 0-23
 
 
 def test_repair_after_one_bad_reply_is_not_a_failure(tmp_path, quest_rom):
@@ -218,7 +218,7 @@ def test_a_non_game_boy_env_runs_50_steps_through_the_cli(tmp_path):
     names = [m["name"] for m in s["milestones"]]
     assert names[0] == "solved_1" and {"solved_5", "solved_fill"} <= set(names)
     notes = sum(r["tool"] == "edit_prompt_block" for r in script[: s["model_calls"]["act"]])
-    assert s["model_calls"] == {"act": 50 + notes} and s["harness_version"] == notes > 0
+    assert s["model_calls"] == {"act": 50 + notes, "summary": 1} and s["harness_version"] == notes > 0
     steps = list(RunReader(run).steps(0))
     assert {e.action["name"] for e in steps} <= {"click", "type"} and all(e.frame_ref for e in steps)
     assert sum(len(e.calls) for e in steps) == notes

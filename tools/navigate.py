@@ -184,13 +184,18 @@ class NavigateTo(BaseTool):
         assert isinstance(args, NavigateArgs)
         target = (args.x, args.y)
         state = ctx.state()
-        where = self._where(state)
+        if not all(k in state for k in ("x", "y", "text_map", "location")):
+            raise ToolError("navigate_to needs a map with x, y (Game Boy games)")
         if not state.get("can_move"):
             raise ToolError(f"you cannot walk now ({_busy(state)}): press A or B first")
-        plan = self._plan(state, target, set())
+        if state.get("on_map") is False or "@" not in (state["text_map"] or ""):
+            raise ToolError(f"no map to walk on now ({state.get('screen') or 'not on a map'})")
+        where = self._where(state)
+        plan = self._plan(where, target, set())
         if not plan.presses:
             raise ToolError(f"already at {_xy(target)}" if plan.face is None
                             else f"already next to {_xy(target)} facing it: press A to interact")
+        door = self.explored.tiles(where[0]).get(target) == DOOR
         pressed, stalls, blocked = 0, 0, set()
         while True:
             batch = self._batch(plan.presses, min(self.max_presses, self.press_cap - pressed))
@@ -204,18 +209,19 @@ class NavigateTo(BaseTool):
             pressed += len(buttons)
             before, state = where, ctx.state()
             where = self._where(state)
-            self._learn(before, where, buttons)
             if where[0] != before[0]:
-                how = "reached the door" if target == before[1] else "went through a door"
-                return self._stop(where, pressed, f"{how}; now in {where[0]} (was {before[0]})",
-                                  ok=target == before[1])
+                if door:
+                    return ToolResult(content=f"reached the door {_xy(target)} in {pressed} presses: now in "
+                                              f"{where[0]} at {_xy(where[1])}", data=_data(where, pressed, True))
+                return self._stop(where, pressed, f"went through a door; now in {where[0]} (was {before[0]})")
+            self._learn(before, where, buttons)
             if not state.get("can_move"):
                 return self._stop(where, pressed, _busy(state))
             if where[1] == plan.stand and where[2] == (plan.face or where[2]):
-                return self._reached(where, target, plan, pressed)
+                return self._reached(where, target, plan, pressed, door)
             if where[1:] == before[1:]:  # neither moved nor turned
                 stalls += 1
-                blocked.add(batch[0].lands)
+                blocked |= {p.lands for p in batch[:1]} - {where[1]}
                 if stalls >= 2:
                     return self._stop(where, pressed, f"blocked (pressed {' '.join(buttons)} without moving)")
             else:
@@ -223,27 +229,24 @@ class NavigateTo(BaseTool):
             if pressed >= self.press_cap:
                 return self._stop(where, pressed, f"press cap of {self.press_cap} per call; call again to go on")
             try:
-                plan = self._plan(state, target, blocked)
+                plan = self._plan(where, target, blocked)
             except ToolError as e:
                 return self._stop(where, pressed, str(e))
             if not plan.presses:
-                return self._reached(where, target, plan, pressed)
+                return self._reached(where, target, plan, pressed, door)
 
     # --- planning ---------------------------------------------------------------------------------
     def _where(self, state: dict[str, Any]) -> tuple[str, Pos, str]:
-        """(location, (x, y), facing), merging the state's text map into the explored map."""
-        if not all(k in state for k in ("x", "y", "text_map", "location")):
-            raise ToolError("navigate_to needs a map with x, y (Game Boy games)")
-        if state.get("on_map") is False or "@" not in (state["text_map"] or ""):
-            raise ToolError(f"no map to walk on now ({state.get('screen') or 'not on a map'})")
-        x, y = int(state["x"]), int(state["y"])
-        self.explored.update(str(state["location"]), state["text_map"], x, y)
-        return str(state["location"]), (x, y), str(state.get("facing", "")).upper()
+        """(location, (x, y), facing); the state's text map, when it shows the player, joins the explored map."""
+        location, x, y = str(state["location"]), int(state["x"]), int(state["y"])
+        if state.get("on_map") is not False and "@" in (state.get("text_map") or ""):
+            self.explored.update(location, state["text_map"], x, y)
+        return location, (x, y), str(state.get("facing", "")).upper()
 
-    def _plan(self, state: dict[str, Any], target: Pos, blocked: set[Pos]) -> Plan:
+    def _plan(self, where: tuple[str, Pos, str], target: Pos, blocked: set[Pos]) -> Plan:
         """The presses from here to `target` (or, for a tile one cannot stand on, to its nearest
         walkable neighbour, then a press to face it). ToolError when the explored map has no path."""
-        location, start, facing = str(state["location"]), (int(state["x"]), int(state["y"])), str(state["facing"])
+        location, start, facing = where
         tiles = dict(self.explored.tiles(location))
         for pos in blocked - {target}:
             tiles[pos] = "#"
@@ -302,31 +305,32 @@ class NavigateTo(BaseTool):
         return batch
 
     def _learn(self, before: tuple[str, Pos, str], after: tuple[str, Pos, str], buttons: list[str]) -> None:
-        """From a straight run that started facing another way: moved every press, or one press short."""
-        if self.turns_in_place is not None or before[0] != after[0] or len(set(buttons)) != 1:
+        """From a straight run of presses that started facing another way: moved on every press (turning
+        costs nothing), or one tile short with the next tile free (the first press only turned)."""
+        if self.turns_in_place is not None or len(set(buttons)) != 1 or buttons[0] == before[2]:
             return
-        if buttons[0] == before[2] or len(buttons) < 2:
-            return
-        dx, dy = DIRS[buttons[0]]
-        moved = (after[1][0] - before[1][0]) * dx + (after[1][1] - before[1][1]) * dy
+        (dx, dy), (x0, y0), (x1, y1) = DIRS[buttons[0]], before[1], after[1]
+        moved = (x1 - x0) * dx + (y1 - y0) * dy
         if moved == len(buttons):
             self.turns_in_place = False
-        elif moved == len(buttons) - 1:
+        elif moved == len(buttons) - 1 and self.explored.tiles(after[0]).get((x1 + dx, y1 + dy)) in STAND:
             self.turns_in_place = True
 
     # --- results ----------------------------------------------------------------------------------
     @staticmethod
-    def _reached(where: tuple[str, Pos, str], target: Pos, plan: Plan, pressed: int) -> ToolResult:
+    def _reached(where: tuple[str, Pos, str], target: Pos, plan: Plan, pressed: int, door: bool) -> ToolResult:
         if plan.face is None:
             text = f"reached {_xy(target)} in {pressed} presses"
+            if door:  # a door mat or an exit at the map's edge warps on a press towards it, not on arrival
+                text += ": a door that did not take you anywhere yet; press the direction of the exit"
         else:
             text = f"reached {_xy(where[1])} facing {_xy(target)} in {pressed} presses: press A to interact"
         return ToolResult(content=text, data=_data(where, pressed, True))
 
     @staticmethod
-    def _stop(where: tuple[str, Pos, str], pressed: int, why: str, ok: bool = False) -> ToolResult:
-        return ToolResult(ok=ok, content=f"stopped at {_xy(where[1])} after {pressed} presses: {why}",
-                          data=_data(where, pressed, ok))
+    def _stop(where: tuple[str, Pos, str], pressed: int, why: str) -> ToolResult:
+        return ToolResult(ok=False, content=f"stopped at {_xy(where[1])} after {pressed} presses: {why}",
+                          data=_data(where, pressed, False))
 
 
 def _busy(state: dict[str, Any]) -> str:

@@ -271,16 +271,27 @@ class ModelSwap(BaseEvent):
     reason: str
 
 
+class Summary(BaseEvent):
+    """The rolling summary of the steps before `upto`, shown to the model once they leave its window.
+    Written before the step that first shows it; a resumed run reads it back instead of asking again."""
+
+    kind: Literal["summary"] = "summary"
+    upto: int  # covers steps 0 .. upto-1
+    text: str
+    source: Literal["model", "fallback"]
+    error: str = ""  # why the fallback was used
+
+
 Event = Annotated[
     RunStarted | RunResumed | RunStopped | HarnessVersion | Rollback | Step | ModelCall | ModelErrorEvent
     | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | GateDecision | SpanStart | SpanEnd
-    | ControlRequest | ControlApplied | ModelSwap,
+    | ControlRequest | ControlApplied | ModelSwap | Summary,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = (
     RunStarted, RunResumed, RunStopped, HarnessVersion, Rollback, Step, ModelCall, ModelErrorEvent, FormatFailure,
     Milestone, Savestate, EditRefused, RefinePass, GateDecision, SpanStart, SpanEnd, ControlRequest, ControlApplied,
-    ModelSwap,
+    ModelSwap, Summary,
 )
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

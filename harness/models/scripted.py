@@ -17,8 +17,10 @@ covers every message's role and text, the name and arguments of the tool calls i
 tool name of a result (not call ids, which are ours to make up); a conversation without tool calls
 hashes as it always did.
 
-tool_choice: the line is returned as it is (the script decides, not the choice), except "none": a
-text line's text, or "" for a tool-call line. Calls get ids: "call_<n>" by call order, or
+tool_choice: the line is returned as it is (the script decides, not the choice), except "none" (a
+text-only call such as the rolling summary): it takes the next text line from a cursor of its own, in
+every mode, and replies "" when the file has no text line, so scripts written for the acting calls
+need no lines for it. Calls get ids: "call_<n>" by call order, or
 "call_<prompt hash>" in by_prompt mode (so a replay sees the same ids too).
 Tokens are counted as characters / 4 so budgets and accounting can be tested.
 """
@@ -72,6 +74,17 @@ class ScriptedModel:
         self.calls = 0
         self.cursors: dict[str | None, int] = {}
 
+    def _text_reply(self, messages: list[Message]) -> ModelReply:
+        texts = [r for r in self.replies if "tool" not in r and "error" not in r]
+        text = ""
+        if texts:
+            n = self.cursors.get(NONE, 0)
+            self.cursors[NONE] = n + 1
+            text = str(texts[n % len(texts)].get("text", ""))
+        usage = Usage(input_tokens=sum(len(m.content) for m in messages) // 4, output_tokens=max(1, len(text) // 4))
+        return ModelReply(text=text, tool_calls=[], usage=usage, model=self.model_name,
+                          cost_usd=self.prices.cost(self.model_name, usage))
+
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> ScriptedModel:
         if not rest:
@@ -89,6 +102,8 @@ class ScriptedModel:
 
     def generate(self, messages: list[Message], tools: list[ToolSpec], tool_choice: ToolChoice = REQUIRED,
                  ) -> ModelReply:
+        if tool_choice == NONE:
+            return self._text_reply(messages)
         index = self.calls
         call_id = f"call_{self.calls + 1}"
         if self.by_prompt:  # the hash picks a start; the first line this call could get from there is used
