@@ -1,5 +1,6 @@
 """Fault campaign: a scripted-model `continual` run on quest killed with SIGKILL at random moments
-(inside refiner passes and savestate writes included) and resumed each time, against one
+(inside refiner passes, sub-agent calls, rolling-summary calls and savestate writes included) and
+resumed each time, against one
 uninterrupted reference run with the same replies (chosen by a hash of the prompt, so the two agree
 only if every resume restored the env, the harness document, the refiner's triggers and the gate's
 view exactly).
@@ -35,8 +36,9 @@ MOVES = ["UP", "DOWN", "LEFT", "RIGHT", "A", "B"]
 
 
 def script(path: Path, seed: int) -> Path:
-    """by_prompt replies: a random walk, notes edits, refinement requests, and slow refiner answers
-    (so kills land inside passes)."""
+    """by_prompt replies: a random walk, notes edits, refinement requests, a sub-agent defined and called
+    (slow turns, so kills land inside calls), summaries, and slow refiner answers for both passes (so
+    kills land inside passes)."""
     rng = random.Random(seed)
     lines: list[dict] = [{"mode": "by_prompt"}]
     lines += [{"tool": "press_buttons", "arguments": {"buttons": rng.choices(MOVES, k=rng.randint(1, 3)),
@@ -46,6 +48,17 @@ def script(path: Path, seed: int) -> Path:
     lines += [{"tool": "propose_prompt_edits", "delay_s": 0.15, "arguments": {
         "analysis": f"try {i}", "edits": [{"label": "strategy", "text": f"Plan {i}: explore {MOVES[i % 4]}.",
                                            "why": f"plan {i}"}]}} for i in range(8)]
+    lines += [{"tool": "define_subagent", "arguments": {
+        "name": "walker", "instructions": "Walk where you are told.", "tools": ["press_buttons"], "max_turns": 3,
+        "returns": "when you arrive"}}]
+    lines += [{"tool": "call_subagent", "arguments": {"name": "walker", "task": f"go {m}"}} for m in MOVES[:4]]
+    lines += [{"tool": "return_to_caller", "delay_s": 0.1, "arguments": {"summary": f"went {m}"}} for m in MOVES[:2]]
+    lines += [{"tool": "propose_subagent_edits", "delay_s": 0.15, "arguments": {"analysis": f"s{i}", "edits": [
+        {"op": "define", "name": "scout", "instructions": f"Explore {MOVES[i % 4]}.", "tools": ["press_buttons"],
+         "max_turns": 2, "why": f"scout {i}"}] if i % 3 else [{"op": "delete", "name": "scout", "why": "unused"}]}}
+        for i in range(6)]
+    lines += [{"text": f"Summary {i}: explored the {['bedroom', 'town', 'route'][i]} and kept moving."}
+              for i in range(3)]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return path
 
@@ -68,14 +81,16 @@ def fingerprint(run: Path) -> dict:
         return {
             "step_ids_ok": [e.step for e in steps] == list(range(len(steps))),
             "steps": len(steps),
-            "actions": [json.dumps(e.action, sort_keys=True) for e in steps],
+            "actions": [json.dumps([e.action, e.env_actions], sort_keys=True) for e in steps],
             "prompts": [e.prompt_ref for e in steps],
             "harness_hash": r.last(HarnessVersion).hash,
             "harness_version": r.last(HarnessVersion).version,
-            "passes": [(p.at_step, p.status, p.applied) for _, p in r.events("refine_pass")
+            "passes": [(p.at_step, p.name, p.status, p.applied) for _, p in r.events("refine_pass")
                        if isinstance(p, RefinePass)],
             "gate": [(g.version, g.kept) for _, g in r.events("gate_decision") if isinstance(g, GateDecision)],
-            "cut_spans": sum(len(e.cut_spans) for _, e in r.events("run_resumed") if isinstance(e, RunResumed)),
+            "cut_spans": [s for _, e in r.events("run_resumed") if isinstance(e, RunResumed) for s in e.cut_spans],
+            "subagent_calls": sum(c.name == "call_subagent" and c.kind == "action" for e in steps for c in e.calls),
+            "summaries": [(e.upto, e.text) for _, e in r.events("summary")],
             "resumes": r.count("run_resumed"),
         }
 
@@ -119,9 +134,12 @@ def main() -> int:
             return 1
         got, want = fingerprint(run), fingerprint(ref)
     same = {k: got[k] == want[k] for k in ("steps", "actions", "prompts", "harness_hash", "harness_version",
-                                           "passes", "gate")}
+                                           "passes", "gate", "summaries")}
     results = {"seed": args.seed, "steps": args.steps, "kills": kills, "step_ids_ok": got["step_ids_ok"],
-               "resumes": got["resumes"], "kills_inside_refiner_passes": got["cut_spans"],
+               "resumes": got["resumes"],
+               "kills_inside_refiner_passes": sum(s.startswith("refine-") for s in got["cut_spans"]),
+               "kills_inside_subagent_calls": sum(s.startswith("sub-") for s in got["cut_spans"]),
+               "subagent_calls": want["subagent_calls"], "summaries": len(want["summaries"]),
                "passes": len(want["passes"]), "gate_decisions": len(want["gate"]),
                "final_harness_version": want["harness_version"], "reference_run_s": round(ref_s, 1),
                "total_s": round(time.monotonic() - t0, 1), **{f"same_{k}": v for k, v in same.items()}}

@@ -113,6 +113,7 @@ class Agent:
         self._system: tuple[int, str] = (-1, "")
         self._earlier: tuple[int, str] = (-1, "")
         self._meta: dict[str, Tool] = {}
+        self._meta_key: tuple[object, ...] = ()
         self._depth = 0  # 1 inside a sub-agent call: sub-agents do not nest
         self._summary: Summary | None = None  # the newest rolling summary in use
         self.versions.action_tools = set(self.actions)
@@ -419,9 +420,17 @@ class Agent:
         return event
 
     def meta_tools(self) -> dict[str, Tool]:
-        names = self.versions.current.tools
-        if set(names) != set(self._meta):
-            self._meta = {name: load_tool(name) for name in names}
+        """The harness's tools, bound to its document (their schemas name its blocks and sub-agents);
+        rebuilt only when a version changes what they name, so the cached tool list holds otherwise."""
+        h = self.versions.current
+        key = (tuple(h.tools), tuple(b.label for b in h.blocks if not b.read_only), tuple(sorted(h.subagents)))
+        if key != self._meta_key:
+            doc = h.doc()
+            self._meta, self._meta_key = {}, key
+            for name in h.tools:
+                tool = load_tool(name)
+                bind = getattr(tool, "bind", None)
+                self._meta[name] = bind(doc) if bind else tool
         return self._meta
 
     def say(self, text: str) -> None:

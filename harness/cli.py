@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
     run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
     run.add_argument("--history", type=int, default=6, help="fewest recent steps kept in the model's context")
-    run.add_argument("--max-meta-calls", type=int, default=4, help="meta-tool calls allowed per step before acting")
+    run.add_argument("--max-meta-calls", type=int, default=2, help="meta-tool calls allowed per step before acting")
     run.add_argument("--bootstrap-from", metavar="RUN_DIR",
                      help="start from that run's final harness (refinement on: bootstrap-updating)")
     run.add_argument("--frozen", action="store_true",

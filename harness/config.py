@@ -32,7 +32,7 @@ class RunConfig(BaseModel):
                               "its window (0: only the deterministic summary); a bad reply falls back to a "
                               "deterministic one. Rounded up to a multiple of history_chunk",
     )
-    max_meta_calls: int = Field(4, ge=0, description="meta-tool calls allowed in one step before it must act")
+    max_meta_calls: int = Field(2, ge=0, description="meta-tool calls allowed in one step before it must act")
     max_repairs: int = Field(2, ge=0, description="re-asks after an unusable reply before counting a format failure")
     first_call_attempts: int = Field(
         3, ge=1, description="identical failures of a run's very first model call before it stops as misconfigured",

@@ -107,6 +107,21 @@ class BaseTool:
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def bind(self, doc: dict[str, Any]) -> BaseTool:
+        """Narrow the schema to the harness document at hand (e.g. the names of its editable blocks as an
+        enum, so a grammar-bound model cannot name one that does not exist). The runtime binds again
+        whenever the document's names change; the default does nothing."""
+        return self
+
+    def with_enum(self, field: str, values: list[str]) -> ToolSpec:
+        """This tool's spec with `field` limited to `values` (unchanged when there are none)."""
+        base = BaseTool.spec(self)
+        if not values:
+            return base
+        params = {**base.parameters, "properties": {**base.parameters["properties"]}}
+        params["properties"][field] = {**params["properties"][field], "enum": values}
+        return ToolSpec(name=base.name, description=base.description, parameters=params)
+
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """A compact JSON schema for an args model: no titles, `$defs` inlined (grammar converters and

@@ -4,11 +4,11 @@ limits and read-only blocks are enforced in one place."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.base import BaseTool, ToolContext, ToolError, ToolResult
+from tools.base import BaseTool, ToolContext, ToolError, ToolResult, ToolSpec
 
 
 class EditBlockArgs(BaseModel):
@@ -23,6 +23,14 @@ class EditPromptBlock(BaseTool):
                    "the next turn. Does not act in the game: call an action tool afterwards.")
     kind = "meta"
     args = EditBlockArgs
+    labels: list[str] = []
+
+    def bind(self, doc: dict[str, Any]) -> EditPromptBlock:
+        self.labels = [b["label"] for b in doc["blocks"] if not b.get("read_only")]
+        return self
+
+    def spec(self) -> ToolSpec:
+        return self.with_enum("label", self.labels)
 
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
         assert isinstance(args, EditBlockArgs)

@@ -9,9 +9,11 @@ its own; if the sub-agent acted in the env, the call ends the agent's step as an
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
-from tools.base import BaseTool, ToolContext, ToolError, ToolResult
+from tools.base import BaseTool, ToolContext, ToolError, ToolResult, ToolSpec
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
@@ -53,6 +55,15 @@ class DeleteSubagent(BaseTool):
     kind = "meta"
     args = DeleteArgs
 
+    names: list[str] = []
+
+    def bind(self, doc: dict[str, Any]) -> BaseTool:
+        self.names = sorted(doc["subagents"])
+        return self
+
+    def spec(self) -> ToolSpec:
+        return self.with_enum("name", self.names)
+
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
         assert isinstance(args, DeleteArgs)
         doc = ctx.harness_doc()
@@ -74,6 +85,15 @@ class CallSubagent(BaseTool):
                    "its own tools and reports back; if it acted in the game, your turn ends with its report.")
     kind = "meta"
     args = CallArgs
+
+    names: list[str] = []
+
+    def bind(self, doc: dict[str, Any]) -> BaseTool:
+        self.names = sorted(doc["subagents"])
+        return self
+
+    def spec(self) -> ToolSpec:
+        return self.with_enum("name", self.names)
 
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
         assert isinstance(args, CallArgs)

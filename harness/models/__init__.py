@@ -25,6 +25,8 @@ __all__ = ["Message", "Model", "ModelError", "ModelReply", "ToolCall", "ToolSpec
 def make_model(spec: str, prices: PriceTable | None = None) -> Model:
     """Build a back-end from its spec string, e.g. `openai:gpt-4o` or `scripted:moves.jsonl`."""
     kind, _, rest = spec.partition(":")
+    if "#" in kind and ":" not in spec:  # `local#seed=1`: options without a model file
+        kind, rest = kind.split("#", 1)[0], "#" + kind.split("#", 1)[1]
     if kind not in BACKENDS:
         raise ValueError(f"unknown model spec {spec!r}; expected one of: {', '.join(BACKENDS)} (e.g. openai:gpt-4o)")
     module, cls = BACKENDS[kind].split(":")

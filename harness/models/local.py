@@ -188,7 +188,7 @@ class LocalModel:
         n_ctx: int = 4096,
         n_threads: int = 2,
         max_tokens: int = 200,
-        max_text_tokens: int = 400,
+        max_text_tokens: int = 160,
         max_string_chars: int = 120,
         field_chars: Mapping[str, int] | None = None,
         temperature: float = 1.0,  # at 135M, lower temperatures collapse onto one repeated press pattern
@@ -216,8 +216,16 @@ class LocalModel:
 
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> LocalModel:
-        """`local` (bundled SmolLM2) or `local:<path-to.gguf>`."""
-        return cls(rest or None, spec=spec, prices=prices)
+        """`local` (bundled SmolLM2) or `local:<path-to.gguf>`, optionally `#seed=N` (sampling seed; runs with
+        the same seed and prompts reply the same; default: a fresh seed each run)."""
+        rest, _, opts = rest.partition("#")
+        seed = None
+        for opt in filter(None, (o.strip() for o in opts.split(","))):
+            key, _, value = opt.partition("=")
+            if key != "seed" or not value.lstrip("-").isdigit():
+                raise ValueError(f"model spec {spec!r}: unknown option {'#' + opt!r} (known options: #seed=N)")
+            seed = int(value)
+        return cls(rest or None, spec=spec, prices=prices, seed=seed)
 
     def __repr__(self) -> str:
         return f"LocalModel(spec={self.spec!r})"

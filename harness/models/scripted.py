@@ -18,10 +18,10 @@ tool name of a result (not call ids, which are ours to make up); a conversation 
 hashes as it always did.
 
 tool_choice: the line is returned as it is (the script decides, not the choice), except "none" (a
-text-only call such as the rolling summary): it takes the next text line from a cursor of its own, in
-every mode, and replies "" when the file has no text line, so scripts written for the acting calls
-need no lines for it. Calls get ids: "call_<n>" by call order, or
-"call_<prompt hash>" in by_prompt mode (so a replay sees the same ids too).
+text-only call such as the rolling summary): it takes the next text line from a cursor of its own (in
+by_prompt mode: the text line the prompt's hash picks), and replies "" when the file has no text line,
+so scripts written for the acting calls need no lines for it. Calls get ids: "call_<n>" by call order,
+or "call_<prompt hash>" in by_prompt mode (so a replay sees the same ids too).
 Tokens are counted as characters / 4 so budgets and accounting can be tested.
 """
 
@@ -78,8 +78,11 @@ class ScriptedModel:
         texts = [r for r in self.replies if "tool" not in r and "error" not in r]
         text = ""
         if texts:
-            n = self.cursors.get(NONE, 0)
-            self.cursors[NONE] = n + 1
+            if self.by_prompt:  # the same prompt gets the same text, in a resumed run too
+                n = int.from_bytes(prompt_digest(messages)[:8], "little")
+            else:
+                n = self.cursors.get(NONE, 0)
+                self.cursors[NONE] = n + 1
             text = str(texts[n % len(texts)].get("text", ""))
         usage = Usage(input_tokens=sum(len(m.content) for m in messages) // 4, output_tokens=max(1, len(text) // 4))
         return ModelReply(text=text, tool_calls=[], usage=usage, model=self.model_name,

@@ -23,7 +23,7 @@ from harness.log.store import RunReader
 from harness.models.base import Message
 from harness.state import HarnessEditError, HarnessState, SubAgentSpec
 from harness.state.versions import SUBAGENT_FORBIDDEN
-from tools import BaseTool, ToolContext, ToolResult, ToolSpec
+from tools import TOOLS, BaseTool, ToolContext, ToolResult, ToolSpec, load_tool
 from tools.parse import FormatError, parse_call
 
 if TYPE_CHECKING:
@@ -64,15 +64,33 @@ class BlockEdit(BaseModel):
 class PromptEdits(BaseModel):
     analysis: str = Field(max_length=400, description="what went wrong or right in the recent steps")
     edits: list[BlockEdit] = Field(default_factory=list, max_length=3, description="0 to 3 block rewrites")
+    tools_on: list[str] = Field(default_factory=list, max_length=2, description="library tools to give the agent")
+
+
+class ToolOn(BaseModel):
+    """A `tools_on` entry, applied like an edit."""
+
+    name: str
+    why: str = ""
 
 
 class ProposePromptEdits(ProposalTool):
     name = "propose_prompt_edits"
-    description = "Report your analysis and the prompt block rewrites (0 to 3) that would help the agent most."
+    description = ("Report your analysis, the prompt block rewrites (0 to 3) and the library tools to turn on (0 to "
+                   "2) that would help the agent most.")
     args = PromptEdits
 
-    def __init__(self, labels: list[str]) -> None:  # the editable blocks: a grammar-bound model cannot invent one
+    def __init__(self, labels: list[str], library: list[str]) -> None:
+        # the editable blocks and the tools not yet on: a grammar-bound model cannot invent one
         self.enums = {("properties", "edits", "items", "properties", "label"): labels}
+        if library:
+            self.enums[("properties", "tools_on", "items")] = library
+
+    def spec(self) -> ToolSpec:
+        spec = super().spec()
+        if ("properties", "tools_on", "items") not in self.enums:
+            spec.parameters["properties"]["tools_on"]["maxItems"] = 0
+        return spec
 
 
 # --- sub-agent pass -----------------------------------------------------------------------------------
@@ -118,6 +136,9 @@ class Pass:
     def tool(self, agent: Agent) -> ProposalTool:
         raise NotImplementedError
 
+    def edits(self, args: Any) -> list[Any]:
+        return list(args.edits)
+
     def context(self, agent: Agent, at: int, window: list[Step]) -> str:
         raise NotImplementedError
 
@@ -135,21 +156,36 @@ class PromptPass(Pass):
               "break navigation loops, stop repeated failures, name the next objective, point to unexplored places.\n"
               "Keep what works; each block has a character limit; read-only blocks cannot change.")
 
+    def library(self, h: HarnessState) -> list[str]:
+        """Registered tools the agent does not have yet (those the refiner may turn on)."""
+        return sorted(set(TOOLS) - set(h.tools))
+
     def tool(self, agent: Agent) -> ProposalTool:
-        return ProposePromptEdits([b.label for b in agent.versions.current.blocks if not b.read_only])
+        h = agent.versions.current
+        return ProposePromptEdits([b.label for b in h.blocks if not b.read_only], self.library(h))
+
+    def edits(self, args: PromptEdits) -> list[Any]:
+        return [*args.edits, *(ToolOn(name=n, why=f"turn on {n}") for n in dict.fromkeys(args.tools_on))]
 
     def context(self, agent: Agent, at: int, window: list[Step]) -> str:
         h = agent.versions.current
         blocks = "\n\n".join(f"[{b.label}] (limit {b.limit} characters)\n{b.value or '(empty)'}"
                              for b in h.blocks if not b.read_only)
         fixed = ", ".join(b.label for b in h.blocks if b.read_only) or "none"
-        return f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}"
+        library = "\n".join(f"- {n}: {load_tool(n).description}" for n in self.library(h)) or "(none)"
+        return (f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}\n\n"
+                f"The agent's tools besides its actions: {', '.join(h.tools) or 'none'}\n"
+                f"Library tools you can turn on (tools_on):\n{library}")
 
-    def target(self, edit: BlockEdit) -> str:
-        return f"block {edit.label}"
+    def target(self, edit: BlockEdit | ToolOn) -> str:
+        return f"tool {edit.name}" if isinstance(edit, ToolOn) else f"block {edit.label}"
 
-    def apply(self, h: HarnessState, edit: BlockEdit, agent: Agent, at: int, window: list[Step],
+    def apply(self, h: HarnessState, edit: BlockEdit | ToolOn, agent: Agent, at: int, window: list[Step],
               ) -> tuple[HarnessState, int]:
+        if isinstance(edit, ToolOn):
+            if edit.name in h.tools:
+                raise HarnessEditError(f"the agent already has {edit.name}")
+            return h.model_copy(update={"tools": [*h.tools, edit.name]}), 0
         return h.with_block(edit.label, edit.text), max(0, len(edit.text) - len(h.block(edit.label).value))
 
 
@@ -265,7 +301,7 @@ def run_pass(kind: Pass, agent: Agent, settings: RefineSettings, at: int, why: l
     applied, fired = 0, [t.model_dump() for t in triggers]
     if parsed is not None:
         args = parsed.args
-        edits = list(args.edits)  # type: ignore[attr-defined]
+        edits = kind.edits(args)
         analysis = str(args.analysis)  # type: ignore[attr-defined]
         added = 0
         for edit in edits:
