@@ -234,3 +234,35 @@ def test_the_gate_keeps_a_version_that_did_not_make_things_worse(tmp_path, quest
 
     decisions = [e for _, e in r.events("gate_decision") if isinstance(e, GateDecision)]
     assert [(d.version, d.kept) for d in decisions] == [(1, True)] and r.count("rollback") == 0
+
+
+def test_the_prompt_pass_turns_library_tools_on_and_refuses_unknown_ones(tmp_path, quest_rom):
+    from harness.refine.passes import PromptPass
+    from harness.state.versions import load_version
+
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("START"),
+        {"tool": "propose_prompt_edits", "arguments": {"analysis": "walking is slow", "edits": [],
+                                                       "tools_on": ["navigate_to", "fly"]}},
+    ])
+    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=3,
+                                refine={"warmup": 2, "every": 100, "triggers": False, "passes": ["prompt"]}),
+                      tmp_path / "run")
+    try:
+        tool = PromptPass().tool(agent)
+        library = tool.spec().parameters["properties"]["tools_on"]["items"]["enum"]
+        assert "navigate_to" in library and "edit_prompt_block" not in library
+        agent.run(3)
+    finally:
+        agent.close()
+    r = RunReader(tmp_path / "run")
+    (p,) = [e for _, e in r.events("refine_pass")]
+    assert (p.status, p.proposed, p.applied, p.refused) == ("applied", 2, 1, 1)
+    assert load_version(r, p.version).tools[-1] == "navigate_to"
+    (refused,) = [e for _, e in r.events("edit_refused")]
+    assert refused.target == "tool fly" and "unknown tool(s) fly" in refused.reason
+    step2 = next(iter(r.steps(2, 3)))
+    assert step2.harness_version == p.version  # the step after the pass was offered navigate_to
+    call = [e for _, e in r.events("model_call") if e.purpose == "refine"][0]
+    assert "Library tools you can turn on (tools_on):\n" in r.get_text(r.get_text(call.prompt_ref).split(
+        '"content_ref":"')[2].split('"')[0])

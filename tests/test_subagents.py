@@ -39,7 +39,7 @@ def done(summary) -> dict:
 def run_script(tmp_path, script, steps, name="run"):
     replies = write_replies(tmp_path / f"{name}.jsonl", [{"mode": "by_tool"}, *script])
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=steps,
-                    refine={"enabled": False})
+                    refine={"enabled": False}, max_meta_calls=6)
     agent = start_run(cfg, tmp_path / name)
     try:
         assert agent.run(steps) == "steps_done"

@@ -88,3 +88,20 @@ def test_registry_loads_every_tool():
         assert tool.name == name and tool.kind in ("action", "meta") and tool.spec().parameters["type"] == "object"
     with pytest.raises(ValueError, match="unknown tool 'nope'"):
         load_tool("nope")
+
+
+def test_tools_bound_to_the_document_name_only_what_exists():
+    from harness.state import preset
+
+    doc = preset("continual").doc()
+    assert "enum" not in load_tool("edit_prompt_block").spec().parameters["properties"]["label"]  # unbound
+    bound = load_tool("edit_prompt_block").bind(doc)
+    assert bound.spec().parameters["properties"]["label"]["enum"] == ["strategy", "notes"]
+    assert "enum" not in load_tool("edit_prompt_block").spec().parameters["properties"]["label"]  # per instance
+    call = load_tool("call_subagent").bind(doc)
+    assert "enum" not in call.spec().parameters["properties"]["name"]  # no sub-agents yet: nothing to name
+    doc["subagents"] = {"battle": {"name": "battle", "instructions": "fight"}, "menu": {"name": "menu",
+                                                                                      "instructions": "close"}}
+    assert load_tool("call_subagent").bind(doc).spec().parameters["properties"]["name"]["enum"] == ["battle", "menu"]
+    assert load_tool("delete_subagent").bind(doc).spec().parameters["properties"]["name"]["enum"] == ["battle",
+                                                                                                      "menu"]
