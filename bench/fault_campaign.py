@@ -75,6 +75,15 @@ def steps_done(run: Path) -> int:
         return 0
 
 
+def started(run: Path) -> int:
+    """How many times the run has started or resumed (a slow machine's start-up must not eat every kill)."""
+    try:
+        with RunReader(run) as r:
+            return r.count("run_started") + r.count("run_resumed")
+    except Exception:
+        return 0
+
+
 def fingerprint(run: Path) -> dict:
     with RunReader(run) as r:
         steps = list(r.steps(0))
@@ -100,12 +109,14 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--kills", type=int, default=50)
     ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--keep", type=Path, help="keep the two runs in this (new) directory, to look into a mismatch")
     args = ap.parse_args()
     print(f"fault campaign seed {args.seed} (rerun with --seed {args.seed})", flush=True)
     rng = random.Random(args.seed)
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
+        tmp = Path(d) if args.keep is None else args.keep
+        tmp.mkdir(parents=True, exist_ok=True)
         replies = script(tmp / "replies.jsonl", 11)
         common = ["--env", "quest", "--harness", "continual", "--model", f"scripted:{replies}", "--steps",
                   str(args.steps), "--quiet"]
@@ -116,9 +127,14 @@ def main() -> int:
         cmd = cli("run", *common, "--run-dir", str(run), "--savestate-every", "7")
         kills = 0
         while kills < args.kills:
+            starts = started(run)
             proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
-            time.sleep(rng.uniform(0.2, 1.2))  # start-up, resume replay, steps, passes: anywhere
+            if rng.random() < 0.8:  # mostly inside the loop: wait until this process has (re)started the run
+                deadline = time.monotonic() + 60
+                while started(run) == starts and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+            time.sleep(rng.uniform(0.05, 1.0))  # start-up, resume replay, steps, passes, calls: anywhere
             if proc.poll() is not None:
                 break  # the run finished before this kill
             os.killpg(proc.pid, signal.SIGKILL)
@@ -143,6 +159,9 @@ def main() -> int:
                "passes": len(want["passes"]), "gate_decisions": len(want["gate"]),
                "final_harness_version": want["harness_version"], "reference_run_s": round(ref_s, 1),
                "total_s": round(time.monotonic() - t0, 1), **{f"same_{k}": v for k, v in same.items()}}
+    diverged = next((i for i, (a, b) in enumerate(zip(got["prompts"], want["prompts"], strict=False)) if a != b), None)
+    if diverged is not None:
+        results["first_differing_step"] = diverged
     report("faults", results, width=30)
     return 0 if got["step_ids_ok"] and all(same.values()) else 1
 

@@ -266,3 +266,40 @@ def test_the_prompt_pass_turns_library_tools_on_and_refuses_unknown_ones(tmp_pat
     call = [e for _, e in r.events("model_call") if e.purpose == "refine"][0]
     assert "Library tools you can turn on (tools_on):\n" in r.get_text(r.get_text(call.prompt_ref).split(
         '"content_ref":"')[2].split('"')[0])
+
+
+def test_a_kill_between_two_passes_of_a_triggered_boundary_finishes_the_rest_on_resume(tmp_path, quest_rom):
+    """Found by the fault campaign: a requested (unscheduled) boundary cut after its prompt pass skipped its
+    sub-agent pass on resume, because the request that started it was already consumed."""
+    from harness.run import resume_run
+
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("START"), {"tool": "request_refinement", "arguments": {"reason": "lost"}},
+        press("DOWN"), press("A"), propose("fine"),
+        {"tool": "propose_subagent_edits", "arguments": {"analysis": "none needed", "edits": []}},
+    ])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=4,
+                    refine={"warmup": 1000, "triggers": False})
+    agent = start_run(cfg, tmp_path / "run")
+    real_call = agent.call
+
+    def killed_in_subagent_pass(messages, offer, purpose, *args, **kw):
+        if "propose_subagent_edits" in offer:
+            raise SystemExit("kill -9")
+        return real_call(messages, offer, purpose, *args, **kw)
+
+    agent.call = killed_in_subagent_pass
+    try:
+        with pytest.raises(SystemExit):
+            agent.run(4)
+    finally:
+        agent.close()
+    r = RunReader(tmp_path / "run")
+    assert [(p.at_step, p.name) for _, p in r.events("refine_pass")] == [(2, "prompt")] and r.step_ids() == [0, 1]
+    agent = resume_run(tmp_path / "run", {})
+    with agent:
+        agent.run(4)
+    r = RunReader(tmp_path / "run")
+    passes = [(p.at_step, p.name, p.why) for _, p in r.events("refine_pass")]
+    assert passes == [(2, "prompt", ["the agent asked: lost"]), (2, "subagents", ["the agent asked: lost"])]
+    assert r.step_ids() == [0, 1, 2, 3]

@@ -69,6 +69,8 @@ class Refiner:
         self.triggers: list[Trigger] = []  # fired since the last pass
         self.requests: list[str] = []  # the agent's reasons since the last pass
         self.last_request_at = -(10**9)  # the step count of the last pass an agent's request started
+        # a boundary a kill cut between two passes: the why and triggers its first pass was run with
+        self.unfinished: tuple[list[str], list[Trigger]] | None = None
 
     def observe(self, e: Step) -> None:
         """After each committed step."""
@@ -92,6 +94,8 @@ class Refiner:
                       {p.name for p in passes if last and p.at_step == last.at_step}, signals)
         asked = [p.at_step for p in passes if any(w.startswith("the agent asked") for w in p.why)]
         refiner.last_request_at = asked[-1] if asked else refiner.last_request_at
+        if last is not None and last.at_step == next_step:  # cut between passes: finish them with the same why
+            refiner.unfinished = (last.why, [Trigger.model_validate(t) for t in last.triggers])
         if next_step and (last is None or last.at_step != next_step):  # the last step's triggers and requests
             previous = next(iter(reader.steps(next_step - 1, next_step)))
             refiner.triggers = signals.due(previous.step) if settings.triggers else []
@@ -99,10 +103,14 @@ class Refiner:
         return refiner
 
     def maybe_refine(self, agent: Agent) -> None:
-        from harness.refine.passes import PASSES, run_pass
-
         check(agent, self.settings.gate)  # a version whose probation just ended is kept or rolled back first
         at = agent.step_id
+        if self.unfinished is not None:
+            why, triggers = self.unfinished
+            self.unfinished = None
+            if at == self.last_at:
+                self.run_passes(agent, at, why, triggers)
+                return
         on_schedule = scheduled(at, self.settings)
         if self.requests and at - self.last_request_at < self.settings.request_cooldown:
             self.requests = []  # asked again too soon: the reason still shows in the step's record
@@ -114,9 +122,15 @@ class Refiner:
             f"trigger {t.name}: {t.detail}" for t in self.triggers] + [f"the agent asked: {r}" for r in self.requests]
         if at != self.last_at:
             self.last_at, self.done = at, set()
+        self.run_passes(agent, at, why, self.triggers)
+        self.triggers, self.requests = [], []
+
+    def run_passes(self, agent: Agent, at: int, why: list[str], triggers: list[Trigger]) -> None:
+        """The passes of boundary `at` not done yet, in order."""
+        from harness.refine.passes import PASSES, run_pass
+
         for name in self.settings.passes:
             kind = PASSES[name]
             if name not in self.done and kind.applies(agent.versions.current):
-                run_pass(kind, agent, self.settings, at, why, self.triggers)
+                run_pass(kind, agent, self.settings, at, why, triggers)
                 self.done.add(name)
-        self.triggers, self.requests = [], []
