@@ -1,7 +1,7 @@
 # The two fresh-machine commands (README): `make demo` and `make test`.
 VENV ?= .venv
 DEMO_DIR := runs/demo-$(shell date +%Y%m%d-%H%M%S)
-DEMO_STEPS ?= 200
+DEMO_STEPS ?= 60
 
 .PHONY: install demo test lint bench
 
@@ -9,8 +9,9 @@ install:
 	bash scripts/install.sh
 
 demo: install
-	$(VENV)/bin/harness run --env quest --model local --harness minimal --steps $(DEMO_STEPS) --run-dir $(DEMO_DIR)
-	$(VENV)/bin/harness inspect $(DEMO_DIR) --json
+	$(VENV)/bin/harness run --env quest --model local --harness continual --max-meta-calls 1 --steps $(DEMO_STEPS) --run-dir $(DEMO_DIR)
+	$(VENV)/bin/harness inspect $(DEMO_DIR)
+	$(VENV)/bin/harness versions $(DEMO_DIR)
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
     run.add_argument("--history", type=int, default=6, help="fewest recent steps kept in the model's context")
     run.add_argument("--max-meta-calls", type=int, default=2, help="meta-tool calls allowed per step before acting")
+    run.add_argument("--summary-every", type=int, default=24,
+                     help="steps between the model's rewrites of the rolling summary of older steps (0: a "
+                          "deterministic summary only)")
     run.add_argument("--bootstrap-from", metavar="RUN_DIR",
                      help="start from that run's final harness (refinement on: bootstrap-updating)")
     run.add_argument("--frozen", action="store_true",
@@ -126,7 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
                     seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
-                    history=args.history, max_meta_calls=args.max_meta_calls, bootstrap_from=args.bootstrap_from,
+                    history=args.history, max_meta_calls=args.max_meta_calls, summary_every=args.summary_every,
+                    bootstrap_from=args.bootstrap_from,
                     refine={"enabled": _refine_flag(args)}, refiner_model=args.refiner_model,
                     budget_usd=getattr(args, "budget_usd", None), max_tokens=getattr(args, "max_tokens", None),
                     prices=getattr(args, "prices", None))
@@ -166,8 +170,21 @@ def _drive(agent: Any, target: int, run_dir: Path) -> int:
         if agent.display:
             agent.display.close()
         agent.close()
-    print(f"{outcome}; {agent.step_id} steps in {run_dir} (inspect: harness inspect {run_dir})", file=sys.stderr)
+    print(f"{outcome}; {agent.step_id} steps in {run_dir}", file=sys.stderr)
+    print(next_steps(run_dir, agent.versions.version, agent.step_id, target), file=sys.stderr)
     return 0 if outcome.startswith(("steps_done", "budget", "interrupted", "stopped")) else 1
+
+
+def next_steps(run_dir: Path, version: int, done: int, target: int) -> str:
+    """What to look at next, after a run ends."""
+    lines = ["what next:", f"  harness inspect {run_dir}            # steps, presses, milestones, tokens, refiner"]
+    if version:
+        lines += [f"  harness versions {run_dir}           # every harness version: step, trigger, reason",
+                  f"  harness diff {run_dir} 0 {version}         # what the harness learned, as a unified diff"]
+    if done < target:
+        lines.append(f"  harness resume {run_dir} --steps {target}   # carry on from step {done}")
+    lines.append("  (harness watch and harness report arrive with the TUI issue)")
+    return "\n".join(lines)
 
 
 def cmd_control(args: argparse.Namespace) -> int:

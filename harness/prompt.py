@@ -17,22 +17,28 @@ import numpy as np
 from PIL import Image
 
 from harness.models.base import ImagePart, Message
-from harness.state import HarnessState, SubAgentSpec
+from harness.state import HarnessState, PromptBlock, SubAgentSpec
 
 
 def system_text(harness: HarnessState, env_instructions: str) -> str:
-    parts = []
-    for i, block in enumerate(harness.blocks):
+    """Most stable first, so an edit re-evaluates as little as possible of the cached prefix: the
+    read-only blocks, the env's instructions, then what edits change (the sub-agent roster, the
+    editable blocks: the agent's own notes last)."""
+    def block_text(i: int, block: PromptBlock) -> str:
         value = block.value.strip() or ("(empty)" if not block.read_only and harness.tools else "")
         if not value:
-            continue
-        parts.append(value if i == 0 else f"## {block.label.replace('_', ' ').capitalize()}\n{value}")
+            return ""
+        return value if i == 0 else f"## {block.label.replace('_', ' ').capitalize()}\n{value}"
+
+    fixed = [block_text(i, b) for i, b in enumerate(harness.blocks) if b.read_only or i == 0]
+    editable = [block_text(i, b) for i, b in enumerate(harness.blocks) if not (b.read_only or i == 0)]
+    parts = list(fixed)
     if env_instructions.strip():
         parts.append(f"## Reading the observation\n{env_instructions.strip()}")
     if harness.subagents:
         roster = "\n".join(f"- {s.name}: {s.instructions.splitlines()[0][:120]}" for s in harness.subagents.values())
         parts.append(f"## Sub-agents you can call\n{roster}")
-    return "\n\n".join(parts)
+    return "\n\n".join(p for p in parts + editable if p)
 
 
 def instruction(action_names: list[str]) -> str:

@@ -93,6 +93,7 @@ def test_sub_agent_definitions_are_validated_through_the_versions_api(tmp_path, 
     r, _ = run_script(tmp_path, [
         define(name="nest", tools=("press_buttons", "call_subagent")),  # no nesting
         define(name="ghost", tools=("fly",)),  # not one of the agent's tools
+        define(name="press_buttons"),  # a tool's name
         define(name="long", max_turns=50),  # over the cap: the args schema refuses it (a repair)
         define(name="ok"),
         {"tool": "delete_subagent", "arguments": {"name": "ok", "why": "not needed"}},
@@ -102,6 +103,7 @@ def test_sub_agent_definitions_are_validated_through_the_versions_api(tmp_path, 
     results = [(c.name, c.ok, c.result) for c in step.calls]
     assert "may not use call_subagent (sub-agents do not nest)" in results[0][2] and not results[0][1]
     assert "sub-agent 'ghost': fly is not one of the agent's tools (" in results[1][2]
+    assert "sub-agent 'press_buttons': that is a tool's name" in results[2][2]
     assert [n for n, ok, _ in results if ok] == ["define_subagent", "delete_subagent"]
     assert step.repairs == 1  # max_turns=50 failed the args schema
     versions = [e.reason for _, e in r.events("harness_version") if isinstance(e, HarnessVersion)]

@@ -81,6 +81,8 @@ class Versions:
     def check_tools(self, doc: HarnessState) -> None:
         """Sub-agents get a subset of the tools that exist, never one that would nest or edit sub-agents."""
         for spec in doc.subagents.values():
+            if spec.name in TOOLS or spec.name in (self.action_tools or ()):
+                raise HarnessEditError(f"sub-agent {spec.name!r}: that is a tool's name; pick a name for the chore")
             nested = sorted(set(spec.tools) & SUBAGENT_FORBIDDEN)
             if nested:
                 raise HarnessEditError(f"sub-agent {spec.name!r} may not use {', '.join(nested)} "
