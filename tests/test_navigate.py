@@ -434,3 +434,29 @@ def test_expert_quest_objectives_play_to_the_end(quest_rom):
         assert reached == set(MILESTONES)
     finally:
         env.close()
+
+
+def test_the_expert_preset_runs_through_the_runtime_with_navigate_to(tmp_path, quest_rom):
+    """navigate_to as the agent's tool: one step walks the path, the step records the tool call as its
+    action and every press it made (replayed on resume), and the milestone lands on the step that got it."""
+    from harness.config import RunConfig
+    from harness.log.store import RunReader
+    from harness.run import restore_env, start_run
+    from tests.conftest import press, write_replies
+
+    nav = {"tool": "navigate_to", "arguments": {"x": 10, "y": 9, "reasoning": "Mom"}}
+    replies = write_replies(tmp_path / "r.jsonl", [press("START"), nav, *[press("A")] * 4])
+    cfg = RunConfig(env="quest", harness="expert", model=f"scripted:{replies}", steps=6)
+    agent = start_run(cfg, tmp_path / "run")
+    with agent:
+        agent.run(6)
+    r = RunReader(tmp_path / "run")
+    steps = list(r.steps(0))
+    walk = steps[1]
+    assert walk.action == {"name": "navigate_to", "arguments": {"x": 10, "y": 9, "reasoning": ""}}
+    assert walk.env_actions and walk.action_cost == sum(len(a["arguments"]["buttons"]) for a in walk.env_actions)
+    assert walk.calls[0].kind == "action" and walk.calls[0].result.startswith("reached")
+    assert steps[-1].new_milestones == ["talked_to_mom"]
+    env, _, info, _, _ = restore_env(r, cfg, 6)
+    with env:
+        assert list(info["progress"].where) == steps[-1].where

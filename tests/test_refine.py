@@ -303,3 +303,20 @@ def test_a_kill_between_two_passes_of_a_triggered_boundary_finishes_the_rest_on_
     passes = [(p.at_step, p.name, p.why) for _, p in r.events("refine_pass")]
     assert passes == [(2, "prompt", ["the agent asked: lost"]), (2, "subagents", ["the agent asked: lost"])]
     assert r.step_ids() == [0, 1, 2, 3]
+
+
+def test_a_pass_may_not_grow_the_prompt_past_its_growth_cap(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("START"),
+        propose("write a lot", ("strategy", "s" * 1000, "long plan"), ("notes", "n" * 700, "long notes")),
+    ])
+    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=3,
+                                refine={"warmup": 2, "every": 100, "triggers": False, "passes": ["prompt"]}),
+                      tmp_path / "run")
+    with agent:
+        agent.run(3)
+    r = RunReader(tmp_path / "run")
+    (p,) = [e for _, e in r.events("refine_pass")]
+    assert (p.applied, p.refused) == (1, 1)
+    (refused,) = [e for _, e in r.events("edit_refused")]
+    assert refused.target == "block notes" and "would add over 1200 characters (growth cap)" in refused.reason
