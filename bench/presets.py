@@ -64,14 +64,16 @@ def good_refiner(path: Path) -> Path:
 
 
 def config(variant: str, seed: int, steps: int) -> RunConfig:
+    """At most one meta-tool call per step for every variant (as `make demo`): SmolLM2 spends more on
+    invented edits than they return, and a step with two would cost three model calls."""
     model = f"local#seed={seed}"
     if variant == "continual-good":
-        return RunConfig(env="quest", model=model, harness="continual", steps=steps, seed=seed,
+        return RunConfig(env="quest", model=model, harness="continual", steps=steps, seed=seed, max_meta_calls=1,
                          refiner_model=f"scripted:{good_refiner(RUNS / f'good-refiner-{seed}.jsonl')}",
                          # at the first scheduled pass (step 25), as the comparison asks: no early triggers;
                          # the objectives and tips are 2100 characters, over the default growth cap
                          refine={"growth_cap": 2200, "triggers": False})
-    return RunConfig(env="quest", model=model, harness=variant, steps=steps, seed=seed)
+    return RunConfig(env="quest", model=model, harness=variant, steps=steps, seed=seed, max_meta_calls=1)
 
 
 def run_one(variant: str, seed: int, steps: int) -> dict[str, Any]:

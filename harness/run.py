@@ -205,7 +205,8 @@ def summarize(run_dir: Path) -> dict[str, Any]:
             "run_dir": str(run_dir),
             "env": cfg.env,
             "model": cfg.model,
-            "harness": cfg.harness,
+            "harness": cfg.harness if not cfg.bootstrap_from else f"bootstrap from {cfg.bootstrap_from}"
+                       + (" (frozen)" if not cfg.refining else ""),
             "status": status,
             "steps": steps,
             "button_presses": totals.presses if totals else 0,
