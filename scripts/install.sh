@@ -8,6 +8,7 @@ VENV=${VENV:-.venv}
 need_apt=()
 command -v sdcc >/dev/null || need_apt+=(sdcc)          # builds the in-repo Game Boy game
 command -v tmux >/dev/null || need_apt+=(tmux)          # TUI tests drive the app under tmux
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)   # sandbox for model-written code skills
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "[install] apt-get install ${need_apt[*]}"
