@@ -188,11 +188,11 @@ def test_bootstrap_frozen_keeps_the_harness_and_updating_refines_it(tmp_path, qu
     assert proc.returncode == 2 and "--frozen needs --bootstrap-from" in proc.stderr
 
 
-def _gate_run(tmp_path, name, after):
+def _gate_run(tmp_path, name, after, prefix=()):
     from envs.gameboy.quest.route import ROUTE
 
-    script = [{"mode": "by_tool"}, *[press(b) for b in ROUTE[:25]], *[press(b) for b in after],
-              propose("notes help", ("notes", "Follow the road east.", "east is progress"))]
+    script = [{"mode": "by_tool"}, *[press(b) for b in ROUTE[:25]], *prefix, *[press(b) for b in after],
+              propose("notes help", ("strategy", "Follow the road east.", "east is progress"))]
     replies = write_replies(tmp_path / f"{name}.jsonl", script)
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=70,
                     refine={"triggers": False, "every": 40, "gate": {"window": 20}, "passes": ["prompt"]})
@@ -224,6 +224,23 @@ def test_the_gate_rolls_back_a_version_that_made_progress_clearly_worse(tmp_path
     prompt = r.get_text(r.get_text(refine_calls[-1].prompt_ref).split('"content_ref":"')[2].split('"')[0])
     assert "(do not make these edits again):\n- edits (east is progress) were undone: gate:" in prompt
     assert inspect_json(tmp_path / "worse")["refinements"]["rolled_back"] == 1
+
+
+def test_the_gate_judges_a_refiner_version_after_the_agents_own_edits_and_keeps_them(tmp_path, quest_rom):
+    """The agent edits its notes right after the pass; the pass's strategy edit is still judged and undone,
+    and the agent's notes survive the rollback."""
+    from harness.log.events import GateDecision
+    from harness.state.versions import load_version
+    from tests.conftest import edit_note
+
+    r = _gate_run(tmp_path, "notes", ["B"] * 60, prefix=[edit_note("stay put")])
+    decisions = [e for _, e in r.events("gate_decision") if isinstance(e, GateDecision)]
+    assert [(d.version, d.parent, d.kept) for d in decisions] == [(1, 0, False)]
+    versions = [e for _, e in r.events("harness_version") if isinstance(e, HarnessVersion)]
+    assert [v.trigger for v in versions][:4] == ["preset", "refiner", "agent", "rollback"]
+    final = load_version(r, versions[3].version)  # (a later pass, after step 65, makes v4)
+    assert final.block("strategy").value == load_version(r, 0).block("strategy").value
+    assert final.block("notes").value == "stay put"
 
 
 def test_the_gate_keeps_a_version_that_did_not_make_things_worse(tmp_path, quest_rom):

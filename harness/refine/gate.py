@@ -1,7 +1,8 @@
 """The acceptance gate (the paper has none): a version the refiner made is on probation for `window`
 steps; then its progress rate is compared with its parent's over the `window` steps before the pass.
-Clearly worse -> roll back to the parent (a new version equal to it, a `Rollback` event with both
-figures), and the refiner is shown the rolled-back edit next time so it does not flip-flop.
+Clearly worse -> roll back to the parent (a new version in which what the pass changed is back as it
+was, other edits made since kept; a `Rollback` event with both figures), and the refiner is shown the
+rolled-back edit next time so it does not flip-flop.
 
 Stateless: the decision is computed from the log at a step boundary (two windows of Step events read
 through the step index), so a resumed run decides exactly as an uninterrupted one would.
@@ -40,9 +41,12 @@ def score(steps: list[Step]) -> tuple[float, float]:
 
 
 def on_probation(reader: RunReader) -> tuple[HarnessVersion, int] | None:
-    """The newest version if the refiner made it and no decision covers it yet: (it, its pass's parent)."""
-    current = reader.last(HarnessVersion)
-    if current is None or current.trigger != "refiner" or current.step is None:
+    """The newest version the refiner made, if no decision covers it yet: (it, its pass's parent). The
+    agent's own edits after it (its notes) do not end its probation."""
+    row = reader.db.execute("SELECT data FROM events WHERE kind='harness_version' AND "
+                            "json_extract(data, '$.trigger')='refiner' ORDER BY seq DESC LIMIT 1").fetchone()
+    current = HarnessVersion.model_validate_json(row[0]) if row else None
+    if current is None or current.step is None:
         return None
     decided = reader.last(GateDecision)
     if decided is not None and decided.version >= current.version:
@@ -73,7 +77,7 @@ def check(agent: Agent, settings: GateSettings) -> GateDecision | None:
                             parent_failures=round(p_fail, 4), new_failures=round(n_fail, 4), step=agent.step_id)
     with agent.store.commit() as tx:
         if worse:
-            agent.versions.rollback(parent, step=agent.step_id, reason=(
+            agent.versions.rollback(parent, step=agent.step_id, undo=version.version, reason=(
                 f"gate: progress {n_score:.3f}/step after the pass at step {at} vs {p_score:.3f} before; "
                 f"failures {n_fail:.3f} vs {p_fail:.3f}"))
             agent.flush_outbox(tx)

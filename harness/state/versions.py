@@ -99,11 +99,16 @@ class Versions:
                 raise HarnessEditError(f"sub-agent {spec.name!r}: {', '.join(unknown)} is not one of the agent's "
                                        f"tools ({', '.join(sorted(offered - SUBAGENT_FORBIDDEN))})")
 
-    def rollback(self, to: int, reason: str, step: int | None, trigger: str = "rollback") -> HarnessVersion:
-        """A new version with exactly version `to`'s document."""
+    def rollback(self, to: int, reason: str, step: int | None, trigger: str = "rollback",
+                 undo: int | None = None) -> HarnessVersion:
+        """A new version with version `to`'s document; with `undo` (a later version), only the parts that
+        changed between `to` and `undo` go back to `to`'s, and edits made after `undo` to other parts stay
+        (the gate undoes a refiner pass without dropping the agent's own later notes)."""
         if not 0 <= to <= self.version:
             raise HarnessEditError(f"no harness version {to} (current is {self.version})")
         old, target = self.version, self.get(to)
+        if undo is not None and undo != old:
+            target = undo_parts(self.current, target, self.get(undo))
         data = target.canonical_json().encode()
         event = HarnessVersion(version=old + 1, parent=old, hash=target.content_hash(), doc_ref=blob_ref(data),
                                patch=diff(self.current, target), reason=f"rollback to v{to}: {reason}",
@@ -118,6 +123,29 @@ class Versions:
         self._recent[version] = doc
         while len(self._recent) > 8:  # a few recent versions for rollbacks; older ones load from the log
             self._recent.popitem(last=False)
+
+
+def undo_parts(current: HarnessState, parent: HarnessState, changed: HarnessState) -> HarnessState:
+    """`current` with every part that differs between `parent` and `changed` (a block by label, a sub-agent
+    or skill by name, the tool list, the memory settings) set back to `parent`'s."""
+    doc, p, c = current.doc(), parent.doc(), changed.doc()
+    p_blocks, c_blocks = {b["label"]: b for b in p["blocks"]}, {b["label"]: b for b in c["blocks"]}
+    undone = {label for label in p_blocks.keys() | c_blocks.keys() if p_blocks.get(label) != c_blocks.get(label)}
+    blocks = [p_blocks[b["label"]] if b["label"] in undone else b for b in doc["blocks"] if
+              b["label"] not in undone or b["label"] in p_blocks]
+    blocks += [b for label, b in p_blocks.items() if label in undone and label not in {x["label"] for x in blocks}]
+    doc["blocks"] = blocks
+    for key in ("subagents", "skills"):
+        for name in p[key].keys() | c[key].keys():
+            if p[key].get(name) != c[key].get(name):
+                if name in p[key]:
+                    doc[key][name] = p[key][name]
+                else:
+                    doc[key].pop(name, None)
+    for key in ("tools", "memory"):
+        if p[key] != c[key]:
+            doc[key] = p[key]
+    return HarnessState.model_validate(doc)
 
 
 def load_version(reader: RunReader, version: int) -> HarnessState:
