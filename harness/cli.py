@@ -107,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("run_dir", type=Path)
     ins.add_argument("--json", action="store_true", help="machine-readable output")
 
+    skill = sub.add_parser("skill", help="code skills: try one in the sandbox")
+    skill_sub = skill.add_subparsers(dest="skill_command", required=True)
+    st = skill_sub.add_parser("test", help="run a skill file (def run(game, args)) in the sandbox against a fresh env",
+                              formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    st.add_argument("file", type=Path, help="the skill's Python file")
+    st.add_argument("--env", default="quest")
+    st.add_argument("--rom", help="your ROM file (Pokemon games)")
+    st.add_argument("--state", type=Path, help="start from a savestate file written by harness probe --save-state")
+    st.add_argument("--args", default="{}", help="JSON object passed to run(game, args)")
+    st.add_argument("--max-presses", type=int, default=200, help="press cap for this run")
+    st.add_argument("--wall-s", type=float, default=10.0, help="wall-clock limit (time in the env not counted)")
+    st.add_argument("--json", action="store_true", help="print the result as JSON")
+
     probe = sub.add_parser("probe", help="boot an env, apply actions, print what the agent would observe")
     probe.add_argument("--env", default="quest")
     probe.add_argument("--rom", help="your ROM file (Pokemon games)")
@@ -185,6 +198,55 @@ def next_steps(run_dir: Path, version: int, done: int, target: int) -> str:
         lines.append(f"  harness resume {run_dir} --steps {target}   # carry on from step {done}")
     lines.append("  (harness watch and harness report arrive with the TUI issue)")
     return "\n".join(lines)
+
+
+def cmd_skill(args: argparse.Namespace) -> int:
+    from envs.base import progress_of
+    from envs.registry import make_env
+    from skills.bridge import ActBridge
+    from skills.sandbox import Limits, run_code, sandbox_problem
+
+    code = args.file.read_text()
+    problem = sandbox_problem()
+    if problem:
+        raise ValueError(problem)
+    skill_args = json.loads(args.args)
+    if not isinstance(skill_args, dict):
+        raise ValueError("--args must be a JSON object")
+    env = make_env(args.env, rom=args.rom)
+    try:
+        env.reset(seed=0)
+        info: dict[str, Any] = {}
+        if args.state:
+            _, info = env.load_state(args.state.read_bytes())
+        else:
+            _, _, _, _, info = env.step(None)
+        last = {"info": info}
+
+        def act(action: Any) -> None:
+            last["info"] = env.step(action)[4]
+
+        def state() -> dict[str, Any]:
+            game = last["info"].get("game")
+            out = game.model_dump(mode="json") if hasattr(game, "model_dump") else dict(game or {})
+            return {**out, "progress": progress_of(last["info"]).model_dump(mode="json")}
+
+        bridge = ActBridge(act, state)
+        result = run_code(code, skill_args, bridge, Limits(max_presses=args.max_presses, wall_s=args.wall_s))
+        where = progress_of(last["info"]).text()
+    finally:
+        env.close()
+    if args.json:
+        print(json.dumps({**result.model_dump(mode="json"), "now_at": where}, indent=2))
+    else:
+        status = "ok" if result.ok else f"FAILED: {result.error}"
+        print(f"{args.file}: {status}")
+        print(f"returned: {json.dumps(result.value)}" if result.ok else result.traceback.rstrip())
+        print(f"presses {result.presses}  game calls {result.calls}  wall {result.wall_s:.2f}s  now at {where}"
+              + (f"  limit hit: {result.limit_hit}" if result.limit_hit else ""))
+        if result.stdout:
+            print(f"printed:\n{result.stdout.rstrip()}")
+    return 0 if result.ok else 1
 
 
 def cmd_control(args: argparse.Namespace) -> int:
@@ -308,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     from harness.log.store import StoreError
 
     handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "versions": cmd_versions,
-                "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe}
+                "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe, "skill": cmd_skill}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:
