@@ -44,7 +44,7 @@ from harness.log.events import (
     Summary,
     ToolCallRecord,
 )
-from harness.log.store import RunStore, Transaction
+from harness.log.store import RunStore, Transaction, blob_ref
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
 from harness.prompt import (
@@ -116,6 +116,7 @@ class Agent:
         self._meta_key: tuple[object, ...] = ()
         self._depth = 0  # 1 inside a sub-agent call: sub-agents do not nest
         self._summary: Summary | None = None  # the newest rolling summary in use
+        self.pending_blobs: dict[str, bytes] = {}  # put_text blobs not committed yet
         self.versions.action_tools = set(self.actions)
 
     def run(self, until_step: int) -> str:
@@ -350,6 +351,7 @@ class Agent:
         for events, blobs in self.outbox:
             tx.add(events, blobs)
         self.outbox.clear()
+        self.pending_blobs.clear()
 
     def close(self) -> None:
         """Release the env (its child process) and the run store; the log keeps every committed step."""
@@ -459,6 +461,17 @@ class AgentContext:
 
     def call_subagent(self, name: str, task: str) -> ToolResult:
         return self.agent.call_subagent(name, task)
+
+    def put_text(self, text: str) -> str:
+        data = text.encode()
+        ref = blob_ref(data)
+        self.agent.pending_blobs[ref] = data
+        self.agent.outbox.append(([], [data]))  # committed with the step (or the pass) that made it
+        return ref
+
+    def get_text(self, ref: str) -> str:
+        pending = self.agent.pending_blobs.get(ref)
+        return pending.decode() if pending is not None else self.agent.store.get_text(ref)
 
     def commit_harness(self, doc: dict[str, Any], reason: str) -> int:
         versions = self.agent.versions

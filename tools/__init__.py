@@ -19,6 +19,10 @@ TOOLS: dict[str, str] = {
     "delete_subagent": "tools.subagents:DeleteSubagent",
     "call_subagent": "tools.subagents:CallSubagent",
     "navigate_to": "tools.navigate:NavigateTo",
+    # skills (a higher layer, named here by string and imported only when a harness uses them)
+    "add_skill": "skills.tools:AddSkill",
+    "delete_skill": "skills.tools:DeleteSkill",
+    "run_skill": "skills.tools:RunSkill",
 }
 
 __all__ = ["AUTO", "NONE", "REQUIRED", "TOOLS", "BaseTool", "Tool", "ToolCall", "ToolContext", "ToolError",

@@ -68,6 +68,14 @@ class ToolContext(Protocol):
         """Run the harness's sub-agent `name` on `task` (a nested, bounded loop); its summary comes back."""
         ...
 
+    def put_text(self, text: str) -> str:
+        """Store `text` in the run store (content-addressed; written with the step) and return its ref."""
+        ...
+
+    def get_text(self, ref: str) -> str:
+        """Text stored under `ref` (e.g. a skill version's code)."""
+        ...
+
     def harness_doc(self) -> dict[str, Any]:
         """A copy of the current harness document (plain JSON)."""
         ...

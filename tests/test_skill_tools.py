@@ -1,0 +1,70 @@
+"""Skill meta-tools in the runtime: add_skill stores code by hash as a new version through the versions
+API, run_skill plays it in the sandbox with each press an env action of the step (replayed on resume)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.config import RunConfig
+from harness.log.events import HarnessVersion
+from harness.run import restore_env, start_run
+from harness.state.versions import load_version
+from skills.sandbox import sandbox_problem
+from tests.conftest import press, write_replies
+
+PROBLEM = sandbox_problem()
+if PROBLEM:  # pragma: no cover
+    pytest.skip(PROBLEM, allow_module_level=True)
+
+WALK = ("def run(game, args):\n    for _ in range(args['n']):\n        game.press(['DOWN'])\n"
+        "    return game.state()['y']\n")
+
+
+def add(name, body, kind="code", why="") -> dict:
+    return {"tool": "add_skill", "arguments": {"name": name, "description": f"{name} skill", "kind": kind,
+                                               "body": body, "why": why}}
+
+
+def run(name, **args) -> dict:
+    return {"tool": "run_skill", "arguments": {"name": name, "args": args}}
+
+
+def test_skills_are_versioned_by_hash_and_run_as_macro_steps(tmp_path, quest_rom):
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("START"),
+        add("walk", WALK), run("walk", n=3),  # step 1: the skill walks 3 tiles down
+        add("broken", "def run(game, args):\n    return (\n"), add("tip", "Mom blocks the door.", kind="text"),
+        run("tip"), press("A"),  # step 2: a refused add, a text skill, then an action
+        add("walk", WALK.replace("['DOWN']", "['UP']"), why="go back up"), run("walk", n=1),  # step 3: v2
+        run("walk", n="x"),  # step 4: the skill raises: recorded, the model told, no press
+        press("B"),
+    ])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=5,
+                    refine={"enabled": False}, max_meta_calls=4)
+    agent = start_run(cfg, tmp_path / "run")
+    with agent:
+        h = agent.versions.current
+        agent.versions.commit(h.model_copy(update={"tools": [*h.tools, "add_skill", "run_skill", "delete_skill"]}),
+                              reason="skills on", trigger="user", step=0)
+        agent.run(5)
+    from harness.log.store import RunReader
+
+    r = RunReader(tmp_path / "run")
+    steps = list(r.steps(0))
+    s1, s2, s3, s4 = steps[1:5]
+    assert s1.action == {"name": "run_skill", "arguments": {"name": "walk", "args": {"n": 3}}}
+    assert s1.env_actions == [{"name": "press_buttons", "arguments": {"buttons": ["DOWN"]}}] * 3
+    assert s1.action_cost == 3 and s1.calls[-1].result == "walk (3 presses): 8"
+    assert not s2.calls[0].ok and "SyntaxError" in s2.calls[0].result
+    assert s2.calls[2].result == "tip: Mom blocks the door." and s2.action["name"] == "press_buttons"
+    assert s3.calls[-1].result == "walk (1 presses): 7"
+    assert not s4.calls[0].ok and "walk failed after 0 presses: TypeError" in s4.calls[0].result
+    assert s4.action["name"] == "press_buttons"
+    final = load_version(r, r.last(HarnessVersion).version)
+    walk = final.skills["walk"]
+    assert [v.reason for v in walk.versions] == ["first version", "go back up"] and walk.kind == "code"
+    assert r.get_text(walk.versions[0].ref) == WALK and "UP" in r.get_text(walk.current.ref)
+    assert set(final.skills) == {"walk", "tip"}
+    env, _, info, _, _ = restore_env(r, cfg, 5)
+    with env:
+        assert list(info["progress"].where) == steps[-1].where
