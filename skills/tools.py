@@ -119,3 +119,34 @@ class RunSkill(_NamesSkills):
             return ToolResult(ok=False, data=data, content=f"{args.name} failed after {result.presses} presses: "
                                                            f"{result.error}")
         return ToolResult(data=data, content=f"{args.name} ({result.presses} presses): {str(result.value)[:300]}")
+
+
+class RunCodeArgs(BaseModel):
+    code: str = Field(max_length=4000, description="Python; `state` holds the game state (a dict); print() what "
+                                                   "you want to see")
+
+
+class RunCode(BaseTool):
+    """Read-only prototyping: the code sees a snapshot of the state, cannot press, and its printout comes back."""
+
+    name = "run_code"
+    description = ("Run a Python snippet on a snapshot of the game state (variable `state`, a dict) in the sandbox "
+                   "and see what it prints, e.g. to test a path-finding idea before writing a skill. Does not act.")
+    kind = "meta"
+    args = RunCodeArgs
+    limits = Limits(max_presses=0, max_calls=0, cpu_s=2, wall_s=5)
+
+    def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
+        assert isinstance(args, RunCodeArgs)
+        problem = sandbox_problem()
+        if problem:
+            raise ToolError(problem)
+        body = "\n".join(f"    {line}" for line in args.code.splitlines()) or "    pass"
+        code = f"def run(game, args):\n    state = args['state']\n{body}\n"
+        problem = check_code(code)
+        if problem:
+            raise ToolError(problem.replace("(line ", "(snippet line ~"))
+        result = run_code(code, {"state": ctx.state()}, None, self.limits)
+        if not result.ok:
+            return ToolResult(ok=False, content=f"error: {result.error}\n{result.stdout[:1000]}".rstrip())
+        return ToolResult(content=result.stdout[:1500].rstrip() or "(printed nothing)")

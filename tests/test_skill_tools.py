@@ -68,3 +68,23 @@ def test_skills_are_versioned_by_hash_and_run_as_macro_steps(tmp_path, quest_rom
     env, _, info, _, _ = restore_env(r, cfg, 5)
     with env:
         assert list(info["progress"].where) == steps[-1].where
+
+
+def test_run_code_prints_from_a_state_snapshot_and_cannot_press(tmp_path, quest_rom):
+    from skills.tools import RunCode
+
+    class Ctx:
+        step = 0
+
+        def state(self):
+            return {"x": 6, "y": 5, "text_map": "#@#"}
+
+    tool = RunCode()
+    assert tool.run(Ctx(), tool.args(code="print(state['x'] + state['y'], state['text_map'])")).content == "11 #@#"
+    pressed = tool.run(Ctx(), tool.args(code="print('before')\nstate['game'] = 1\nraise SystemExit(3)"))
+    assert not pressed.ok and pressed.content.startswith("error: ") and "before" in pressed.content
+    blocked = tool.run(Ctx(), tool.args(code="game.press(['A'])"))
+    assert not blocked.ok and "error: " in blocked.content
+    from tools import ToolError
+    with pytest.raises(ToolError, match="SyntaxError"):
+        tool.run(Ctx(), tool.args(code="print((1"))

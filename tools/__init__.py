@@ -23,6 +23,7 @@ TOOLS: dict[str, str] = {
     "add_skill": "skills.tools:AddSkill",
     "delete_skill": "skills.tools:DeleteSkill",
     "run_skill": "skills.tools:RunSkill",
+    "run_code": "skills.tools:RunCode",
 }
 
 __all__ = ["AUTO", "NONE", "REQUIRED", "TOOLS", "BaseTool", "Tool", "ToolCall", "ToolContext", "ToolError",
