@@ -88,3 +88,38 @@ def test_run_code_prints_from_a_state_snapshot_and_cannot_press(tmp_path, quest_
     from tools import ToolError
     with pytest.raises(ToolError, match="SyntaxError"):
         tool.run(Ctx(), tool.args(code="print((1"))
+
+
+def test_the_skill_pass_sees_a_failure_repairs_the_skill_and_refuses_code_that_does_not_compile(tmp_path, quest_rom):
+    from harness.log.store import RunReader
+
+    fixed = WALK.replace("args['n']", "int(args.get('n', 1))")
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("START"), add("walk", WALK), run("walk"), press("A"),  # KeyError: 'n'
+        {"tool": "propose_prompt_edits", "arguments": {"analysis": "fine", "edits": []}},
+        {"tool": "propose_skill_edits", "arguments": {"analysis": "walk needs n", "edits": [
+            {"op": "write", "name": "walk", "description": "walk down n tiles", "kind": "code", "body": fixed,
+             "why": "default n"},
+            {"op": "write", "name": "oops", "description": "broken", "kind": "code", "body": "def run(:"}]}},
+        run("walk"), press("B"),
+    ])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=4, max_meta_calls=4,
+                    refine={"warmup": 2, "every": 100, "triggers": False, "passes": ["prompt", "skills"]})
+    agent = start_run(cfg, tmp_path / "run")
+    with agent:
+        h = agent.versions.current
+        agent.versions.commit(h.model_copy(update={"tools": [*h.tools, "add_skill", "run_skill"]}),
+                              reason="skills on", trigger="user", step=0)
+        agent.run(4)
+    r = RunReader(tmp_path / "run")
+    passes = [(p.name, p.status, p.proposed, p.applied, p.refused) for _, p in r.events("refine_pass")]
+    assert passes == [("prompt", "no_edits", 0, 0, 0), ("skills", "applied", 2, 1, 1)]
+    (refused,) = list(r.events("edit_refused"))
+    assert refused[1].target == "skill oops" and "SyntaxError" in refused[1].reason
+    call = [e for _, e in r.events("model_call") if e.purpose == "refine"][-1]
+    prompt = r.get_text(r.get_text(call.prompt_ref).split('"content_ref":"')[2].split('"')[0])
+    assert "[walk] (code, version 1; run 1x in the window, 1 failed)" in prompt and "KeyError" in prompt
+    steps = list(r.steps(0))
+    assert steps[2].calls[0].result == "walk (1 presses): 6" and steps[2].action["name"] == "run_skill"
+    walk = load_version(r, r.last(HarnessVersion).version).skills["walk"]
+    assert [v.reason for v in walk.versions] == ["first version", "default n"] and r.get_text(walk.current.ref) == fixed

@@ -3,9 +3,10 @@ an analysis and a list of edits), validates every edit through the versions API,
 pass's versions, refusals and record in ONE transaction at its end: a pass cut by a kill leaves no
 half-applied version, only an open span, and resume redoes it from scratch.
 
-Passes, in order: prompt (rewrite editable prompt blocks), subagents (define, redefine or delete
-sub-agents). The skill and memory passes plug in the same way when those parts of the harness land:
-a `Pass` names its tool, builds its prompt and applies one edit.
+Passes, in order: prompt (rewrite editable prompt blocks, turn library tools on), subagents (define,
+redefine or delete sub-agents), skills (write a skill or a new version of one, vetted by check_code;
+delete one). The memory pass plugs in the same way when memory lands: a `Pass` names its tool, builds
+its prompt and applies one edit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from harness.context import turn_line
 from harness.log.events import EditRefused, HarnessVersion, RefinePass, Rollback, SpanEnd, SpanStart, Step
 from harness.log.store import RunReader
 from harness.models.base import Message
-from harness.state import HarnessEditError, HarnessState, SubAgentSpec
+from harness.state import HarnessEditError, HarnessState, SkillRef, SkillVersion, SubAgentSpec
 from harness.state.versions import SUBAGENT_FORBIDDEN
 from tools import TOOLS, BaseTool, ToolContext, ToolResult, ToolSpec, load_tool
 from tools.parse import FormatError, parse_call
@@ -119,6 +120,28 @@ class ProposeSubagentEdits(ProposalTool):
 
     def __init__(self, tools: list[str]) -> None:
         self.enums = {("properties", "edits", "items", "properties", "tools", "items"): tools}
+
+
+# --- skill pass ---------------------------------------------------------------------------------------
+
+class SkillEdit(BaseModel):
+    op: Literal["write", "delete"] = Field(description="write (a new skill or a new version) or delete")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="the skill's name")
+    description: str = Field("", max_length=300, description="write: what it does and when to use it")
+    kind: Literal["code", "text"] = Field("code", description="write: code (def run(game, args)) or text")
+    body: str = Field("", max_length=6000, description="write: the code or the text")
+    why: str = Field("", max_length=120, description="what this fixes (a failure's cause, a missing chore)")
+
+
+class SkillEdits(BaseModel):
+    analysis: str = Field(max_length=400, description="which skills work, which fail and why, what is missing")
+    edits: list[SkillEdit] = Field(default_factory=list, max_length=2, description="0 to 2 changes")
+
+
+class ProposeSkillEdits(ProposalTool):
+    name = "propose_skill_edits"
+    description = "Report your analysis and the skill changes (0 to 2): repair a failing skill, add a missing one."
+    args = SkillEdits
 
 
 # --- the passes ---------------------------------------------------------------------------------------
@@ -241,6 +264,61 @@ class SubagentPass(Pass):
                 max(0, len(spec.instructions) - (len(old.instructions) if old else 0)))
 
 
+class SkillPass(Pass):
+    name = "skills"
+    system = (f"{GAME}\nIts skills are small Python programs `def run(game, args)` (game.press(list of buttons), "
+              "game.state() -> dict with location, x, y, text_map, dialog, can_move, in_battle; game.text_map(); "
+              "game.wait(frames)) or text heuristics. Read the recent steps and the skills' results; repair a skill "
+              "whose run failed (its error is shown), write one for a chore the agent keeps doing by hand, delete "
+              "a useless one. Only the standard library is available. Propose no change when none is needed.")
+
+    def applies(self, h: HarnessState) -> bool:
+        return "run_skill" in h.tools
+
+    def tool(self, agent: Agent) -> ProposalTool:
+        return ProposeSkillEdits()
+
+    def context(self, agent: Agent, at: int, window: list[Step]) -> str:
+        h = agent.versions.current
+        runs = [c for e in window for c in e.calls if c.name == "run_skill"]
+        parts = []
+        for skill in h.skills.values():
+            mine = [c for c in runs if c.arguments.get("name") == skill.name]
+            failed = [c.result for c in mine if not c.ok]
+            body = agent.store.get_text(skill.current.ref) if skill.current.ref not in agent.pending_blobs else (
+                agent.pending_blobs[skill.current.ref].decode())
+            parts.append(f"[{skill.name}] ({skill.kind}, version {len(skill.versions)}; run {len(mine)}x in the "
+                         f"window, {len(failed)} failed) {skill.description}\n{body[:1500]}"
+                         + (f"\nlast failure: {failed[-1][:300]}" if failed else ""))
+        return "Skills:\n" + ("\n\n".join(parts) or "(none)")
+
+    def target(self, edit: SkillEdit) -> str:
+        return f"skill {edit.name}"
+
+    def apply(self, h: HarnessState, edit: SkillEdit, agent: Agent, at: int, window: list[Step],
+              ) -> tuple[HarnessState, int]:
+        from skills.sandbox import check_code, sandbox_problem
+
+        skills = dict(h.skills)
+        if edit.op == "delete":
+            if edit.name not in skills:
+                raise HarnessEditError(f"no skill {edit.name!r} to delete")
+            del skills[edit.name]
+            return h.model_copy(update={"skills": skills}), 0
+        if not edit.body.strip() or not edit.description.strip():
+            raise HarnessEditError(f"skill {edit.name!r}: empty body or description")
+        if edit.kind == "code":
+            problem = sandbox_problem() or check_code(edit.body)
+            if problem:
+                raise HarnessEditError(f"skill {edit.name!r}: {problem}")
+        ref = agent.context.put_text(edit.body)
+        old = skills.get(edit.name)
+        version = SkillVersion(ref=ref, step=at, reason=edit.why)
+        skills[edit.name] = SkillRef(name=edit.name, description=edit.description, kind=edit.kind,
+                                     versions=[*(old.versions if old else []), version])
+        return h.model_copy(update={"skills": skills}), 0  # skill bodies are not prompt text: no growth
+
+
 IN_USE_STEPS = 10  # a sub-agent called this many steps before a milestone (or at it) was in use then
 
 
@@ -336,4 +414,4 @@ def run_pass(kind: Pass, agent: Agent, settings: RefineSettings, at: int, why: l
     return record
 
 
-PASSES: dict[str, Pass] = {p.name: p for p in (PromptPass(), SubagentPass())}
+PASSES: dict[str, Pass] = {p.name: p for p in (PromptPass(), SubagentPass(), SkillPass())}
