@@ -184,8 +184,10 @@ def _drive(agent: Any, target: int, run_dir: Path) -> int:
             agent.display.close()
         agent.close()
     print(f"{outcome}; {agent.step_id} steps in {run_dir}", file=sys.stderr)
-    print(next_steps(run_dir, agent.versions.version, agent.step_id, target), file=sys.stderr)
-    return 0 if outcome.startswith(("steps_done", "budget", "interrupted", "stopped")) else 1
+    ok = outcome.startswith(("steps_done", "budget", "interrupted", "stopped"))
+    if ok:  # a failed run ends with its one line
+        print(next_steps(run_dir, agent.versions.version, agent.step_id, target), file=sys.stderr)
+    return 0 if ok else 1
 
 
 def next_steps(run_dir: Path, version: int, done: int, target: int) -> str:
