@@ -123,3 +123,29 @@ def test_the_skill_pass_sees_a_failure_repairs_the_skill_and_refuses_code_that_d
     assert steps[2].calls[0].result == "walk (1 presses): 6" and steps[2].action["name"] == "run_skill"
     walk = load_version(r, r.last(HarnessVersion).version).skills["walk"]
     assert [v.reason for v in walk.versions] == ["first version", "default n"] and r.get_text(walk.current.ref) == fixed
+
+
+def test_deleting_a_skill_in_use_at_a_milestone_needs_a_why(tmp_path, quest_rom):
+    from harness.log.store import RunReader
+    from harness.refine.passes import SkillEdit, SkillPass
+    from harness.state import HarnessEditError
+
+    replies = write_replies(tmp_path / "r.jsonl", [
+        {"mode": "by_tool"}, press("START"), add("walk", WALK), run("walk", n=3),
+        *[press(b) for b in ("RIGHT", "RIGHT", "RIGHT", "RIGHT", "DOWN", "A", "A", "A", "A")],  # talked_to_mom
+    ])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=11, max_meta_calls=4,
+                    refine={"enabled": False})
+    agent = start_run(cfg, tmp_path / "run")
+    with agent:
+        h = agent.versions.current
+        agent.versions.commit(h.model_copy(update={"tools": [*h.tools, "add_skill", "run_skill"]}),
+                              reason="skills on", trigger="user", step=0)
+        agent.run(11)
+        r = RunReader(tmp_path / "run")
+        assert [e.name for _, e in r.events("milestone")] == ["talked_to_mom"]
+        h = agent.versions.current
+        with pytest.raises(HarnessEditError, match="in use when a milestone was reached; deleting it needs a why"):
+            SkillPass().apply(h, SkillEdit(op="delete", name="walk"), agent, 11, [])
+        new, _ = SkillPass().apply(h, SkillEdit(op="delete", name="walk", why="navigate_to does it"), agent, 11, [])
+        assert "walk" not in new.skills

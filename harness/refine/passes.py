@@ -303,6 +303,9 @@ class SkillPass(Pass):
         if edit.op == "delete":
             if edit.name not in skills:
                 raise HarnessEditError(f"no skill {edit.name!r} to delete")
+            if not edit.why.strip() and in_use_at_milestone(agent.store, edit.name, at, tool="run_skill"):
+                raise HarnessEditError(f"skill {edit.name!r} was in use when a milestone was reached; "
+                                       "deleting it needs a why")
             del skills[edit.name]
             return h.model_copy(update={"skills": skills}), 0
         if not edit.body.strip() or not edit.description.strip():
@@ -322,12 +325,13 @@ class SkillPass(Pass):
 IN_USE_STEPS = 10  # a sub-agent called this many steps before a milestone (or at it) was in use then
 
 
-def in_use_at_milestone(reader: RunReader, name: str, before: int) -> bool:
-    """Was sub-agent `name` called within IN_USE_STEPS steps up to a step that reached a milestone?"""
+def in_use_at_milestone(reader: RunReader, name: str, before: int, tool: str = "call_subagent") -> bool:
+    """Was `name` (a sub-agent; a skill with tool=run_skill) used within IN_USE_STEPS steps up to a step that
+    reached a milestone?"""
     milestone_steps = [e.step for _, e in reader.events("milestone") if e.step is not None and e.step < before]
     for m in milestone_steps:
         for e in reader.steps(max(0, m - IN_USE_STEPS), m + 1):
-            if any(c.name == "call_subagent" and c.arguments.get("name") == name for c in e.calls):
+            if any(c.name == tool and c.arguments.get("name") == name for c in e.calls):
                 return True
     return False
 
