@@ -55,6 +55,7 @@ from harness.prompt import (
     subagent_messages,
     summary_messages,
     system_text,
+    tail_text,
 )
 from harness.refine import Refiner
 from harness.state import HarnessEditError, HarnessState
@@ -144,7 +145,7 @@ class Agent:
         lines = [turn_line(e) for e in window(self.recent, self.step_id, self.cfg.history, self.cfg.history_chunk)]
         frame = self.obs.get("frame") if self.model.vision else None
         messages = build_messages(self.system(), self.step_id, self.obs["text"], lines, list(self.actions), frame,
-                                  self.earlier())
+                                  self.earlier(), tail_text(self.versions.current))
         chosen, error, prompt_ref = self.choose(messages)
         if not self.work.acted:  # no usable action: time passes all the same
             self.act(None)

@@ -30,8 +30,9 @@ def system_text(harness: HarnessState, env_instructions: str) -> str:
             return ""
         return value if i == 0 else f"## {block.label.replace('_', ' ').capitalize()}\n{value}"
 
-    fixed = [block_text(i, b) for i, b in enumerate(harness.blocks) if b.read_only or i == 0]
-    editable = [block_text(i, b) for i, b in enumerate(harness.blocks) if not (b.read_only or i == 0)]
+    blocks = [(i, b) for i, b in enumerate(harness.blocks) if b.placement == "system"]
+    fixed = [block_text(i, b) for i, b in blocks if b.read_only or i == 0]
+    editable = [block_text(i, b) for i, b in blocks if not (b.read_only or i == 0)]
     parts = list(fixed)
     if env_instructions.strip():
         parts.append(f"## Reading the observation\n{env_instructions.strip()}")
@@ -39,6 +40,13 @@ def system_text(harness: HarnessState, env_instructions: str) -> str:
         roster = "\n".join(f"- {s.name}: {s.instructions.splitlines()[0][:120]}" for s in harness.subagents.values())
         parts.append(f"## Sub-agents you can call\n{roster}")
     return "\n\n".join(p for p in parts + editable if p)
+
+
+def tail_text(harness: HarnessState) -> str:
+    """The blocks placed in each step's message (after the recent steps), e.g. the agent's notes."""
+    parts = [f"## {b.label.replace('_', ' ').capitalize()}\n{b.value.strip() or '(empty)'}"
+             for b in harness.blocks if b.placement == "tail"]
+    return "\n\n".join(parts)
 
 
 def instruction(action_names: list[str]) -> str:
@@ -57,12 +65,13 @@ def frame_png(frame: np.ndarray, scale: int = 2) -> bytes:
 
 
 def build_messages(system: str, step: int, obs_text: str, lines: list[str], action_names: list[str],
-                   frame: np.ndarray | None = None, earlier: str = "") -> list[Message]:
+                   frame: np.ndarray | None = None, earlier: str = "", tail: str = "") -> list[Message]:
     """`frame` is given only to vision back-ends (upscaled 2x); `earlier` summarises the steps before
     the window (it changes only when the window moves, so the cached prefix survives)."""
     recent = "\n".join(lines) or "(none yet)"
     head = f"{earlier}\n\n" if earlier else ""
-    user = f"{head}Recent steps:\n{recent}\n\nNow (step {step}):\n{obs_text}\n\n{instruction(action_names)}"
+    notes = f"{tail}\n\n" if tail else ""
+    user = f"{head}Recent steps:\n{recent}\n\n{notes}Now (step {step}):\n{obs_text}\n\n{instruction(action_names)}"
     images = [ImagePart(png_b64=base64.b64encode(frame_png(frame)).decode())] if frame is not None else []
     return [Message(role="system", content=system), Message(role="user", content=user, images=images)]
 

@@ -44,3 +44,30 @@ def test_earlier_summary_is_bounded_and_reads_only_the_log_before_the_window():
     assert text.count(" (step ") == MAX_SUMMARY_MILESTONES and "m11 (step 55)" not in text  # after the window start
     assert text.endswith("at step 47 you were at Town (1, 2).")
     assert earlier_summary(0, None, ms) == "" and "no milestone yet" in earlier_summary(48, before, [])
+
+
+def test_a_notes_edit_leaves_the_cached_prefix_intact(tmp_path, quest_rom):
+    """The continual preset's notes block sits in each step's message after the recent steps, so the agent
+    rewriting it every step does not change the system prompt (the cached prefix)."""
+    import json
+
+    from harness.config import RunConfig
+    from harness.log.events import HarnessVersion
+    from harness.log.store import RunReader
+    from harness.run import start_run
+    from tests.conftest import edit_note, press, write_replies
+
+    replies = write_replies(tmp_path / "r.jsonl", [{"mode": "by_tool"}, press("START"), edit_note("mom is here"),
+                                                   press("DOWN"), edit_note("door south"), press("DOWN")])
+    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=4,
+                                refine={"enabled": False}), tmp_path / "run")
+    with agent:
+        agent.run(4)
+    r = RunReader(tmp_path / "run")
+    acts = [e for _, e in r.events("model_call") if e.purpose == "act"]
+    prompts = [json.loads(r.get_text(c.prompt_ref)) for c in acts]
+    systems = {p[0]["content_ref"] for p in prompts}
+    assert len(systems) == 1 and r.last(HarnessVersion).version == 2  # two edits, one system prompt
+    last_user = r.get_text(prompts[-1][1]["content_ref"])
+    assert "## Notes\nmom is here\ndoor south\n\nNow (step 3):" in last_user
+    assert "Recent steps:\nstep 0" in last_user.split("## Notes")[0]

@@ -40,6 +40,10 @@ class PromptBlock(BaseModel):
     value: str
     limit: int = Field(2000, ge=1, le=MAX_BLOCK_CHARS, description="most characters the value may hold")
     read_only: bool = Field(False, description="the agent and the refiner may not edit it")
+    placement: Literal["system", "tail"] = Field(
+        "system", description="system: in the stable system prompt; tail: in each step's message, after the recent "
+                              "steps (for a block the agent rewrites often: an edit then leaves the cached prefix, "
+                              "system prompt and history lines, intact)")
     description: str = Field("", description="what the block is for (shown to editors, not in the prompt)")
 
     @model_validator(mode="after")
