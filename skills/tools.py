@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from skills.bridge import ActBridge
 from skills.sandbox import Limits, check_code, run_code, sandbox_problem
-from tools.base import BaseTool, ToolContext, ToolError, ToolResult, ToolSpec
+from tools.base import BaseTool, NamesOneOf, ToolContext, ToolError, ToolResult
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
@@ -61,15 +61,8 @@ class DeleteSkillArgs(BaseModel):
     why: str = Field(max_length=200, description="why it is no longer useful")
 
 
-class _NamesSkills(BaseTool):
-    names: list[str] = []
-
-    def bind(self, doc: dict[str, Any]) -> BaseTool:
-        self.names = sorted(doc["skills"])
-        return self
-
-    def spec(self) -> ToolSpec:
-        return self.with_enum("name", self.names)
+class _NamesSkills(NamesOneOf):
+    doc_key = "skills"
 
 
 class DeleteSkill(_NamesSkills):

@@ -131,6 +131,21 @@ class BaseTool:
         return ToolSpec(name=base.name, description=base.description, parameters=params)
 
 
+class NamesOneOf(BaseTool):
+    """A tool whose `name` argument names an item of the harness document's `doc_key` mapping (sub-agents,
+    skills): bound to a document, the schema lists the names that exist."""
+
+    doc_key: ClassVar[str]
+    names: list[str] = []
+
+    def bind(self, doc: dict[str, Any]) -> BaseTool:
+        self.names = sorted(doc[self.doc_key])
+        return self
+
+    def spec(self) -> ToolSpec:
+        return self.with_enum("name", self.names)
+
+
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """A compact JSON schema for an args model: no titles, `$defs` inlined (grammar converters and
     small models cope better with flat schemas)."""

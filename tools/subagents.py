@@ -9,11 +9,9 @@ its own; if the sub-agent acted in the env, the call ends the agent's step as an
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
-from tools.base import BaseTool, ToolContext, ToolError, ToolResult, ToolSpec
+from tools.base import BaseTool, NamesOneOf, ToolContext, ToolError, ToolResult
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
@@ -49,20 +47,12 @@ class DeleteArgs(BaseModel):
     why: str = Field(max_length=200, description="why it is no longer useful")
 
 
-class DeleteSubagent(BaseTool):
+class DeleteSubagent(NamesOneOf):
     name = "delete_subagent"
     description = "Delete one of your sub-agents, saying why. Does not act in the game."
     kind = "meta"
     args = DeleteArgs
-
-    names: list[str] = []
-
-    def bind(self, doc: dict[str, Any]) -> BaseTool:
-        self.names = sorted(doc["subagents"])
-        return self
-
-    def spec(self) -> ToolSpec:
-        return self.with_enum("name", self.names)
+    doc_key = "subagents"
 
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
         assert isinstance(args, DeleteArgs)
@@ -79,21 +69,13 @@ class CallArgs(BaseModel):
     task: str = Field(max_length=300, description="what it should do now")
 
 
-class CallSubagent(BaseTool):
+class CallSubagent(NamesOneOf):
     name = "call_subagent"
     description = ("Hand a task to one of your sub-agents (listed in your prompt). It works for a few turns with "
                    "its own tools and reports back; if it acted in the game, your turn ends with its report.")
     kind = "meta"
     args = CallArgs
-
-    names: list[str] = []
-
-    def bind(self, doc: dict[str, Any]) -> BaseTool:
-        self.names = sorted(doc["subagents"])
-        return self
-
-    def spec(self) -> ToolSpec:
-        return self.with_enum("name", self.names)
+    doc_key = "subagents"
 
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
         assert isinstance(args, CallArgs)
