@@ -34,6 +34,7 @@ from harness.display import Display
 from harness.log.events import (
     BaseEvent,
     FormatFailure,
+    MemoryRead,
     ModelCall,
     ModelErrorEvent,
     RunStopped,
@@ -45,6 +46,7 @@ from harness.log.events import (
     ToolCallRecord,
 )
 from harness.log.store import RunStore, Transaction, blob_ref
+from harness.memories import open_memory, recall_text, situation
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
 from harness.prompt import (
@@ -60,6 +62,7 @@ from harness.prompt import (
 from harness.refine import Refiner
 from harness.state import HarnessEditError, HarnessState
 from harness.state.versions import SUBAGENT_FORBIDDEN, Versions
+from memory.store import Memory
 from tools import NONE, REQUIRED, Tool, ToolError, ToolResult, load_tool
 from tools.actions import action_dict, action_tools
 from tools.parse import FormatError, ParsedCall, parse_call
@@ -118,6 +121,7 @@ class Agent:
         self._depth = 0  # 1 inside a sub-agent call: sub-agents do not nest
         self._summary: Summary | None = None  # the newest rolling summary in use
         self.pending_blobs: dict[str, bytes] = {}  # put_text blobs not committed yet
+        self._memory: Memory | None = None  # opened from the log on first use
         self.versions.action_tools = set(self.actions)
 
     def run(self, until_step: int) -> str:
@@ -144,8 +148,9 @@ class Agent:
         t0, self.work, version = time.monotonic(), StepWork(), self.versions.version
         lines = [turn_line(e) for e in window(self.recent, self.step_id, self.cfg.history, self.cfg.history_chunk)]
         frame = self.obs.get("frame") if self.model.vision else None
+        tail = "\n\n".join(t for t in (tail_text(self.versions.current), self.recall()) if t)
         messages = build_messages(self.system(), self.step_id, self.obs["text"], lines, list(self.actions), frame,
-                                  self.earlier(), tail_text(self.versions.current))
+                                  self.earlier(), tail)
         chosen, error, prompt_ref = self.choose(messages)
         if not self.work.acted:  # no usable action: time passes all the same
             self.act(None)
@@ -339,6 +344,7 @@ class Agent:
                 tx.event(FormatFailure(step=self.step_id, attempts=w.repairs + 1, error=error, text=w.last_text))
             if (self.step_id + 1) % self.cfg.savestate_every == 0:
                 tx.event(Savestate(step=self.step_id, ref=tx.blob(self.env.save_state())))
+        self.committed()
         self.recent.append(event)
         if self.refiner:
             self.refiner.observe(event)
@@ -346,6 +352,11 @@ class Agent:
         if self.display:
             self.display.on_step(event, new, t)
         self.step_id += 1
+
+    def committed(self) -> None:
+        """After a transaction that held this step's (or a pass's) memory ops: update the memory index."""
+        if self._memory is not None:
+            self._memory.apply_pending()
 
     def flush_outbox(self, tx: Transaction) -> None:
         """Write the harness edits made since the last flush into `tx` (a step's, a pass's, the gate's)."""
@@ -355,8 +366,11 @@ class Agent:
         self.pending_blobs.clear()
 
     def close(self) -> None:
-        """Release the env (its child process) and the run store; the log keeps every committed step."""
+        """Release the env (its child process), the memory index and the run store; the log keeps every
+        committed step."""
         self.env.close()
+        if self._memory is not None:
+            self._memory.close()
         self.store.close()
 
     def __enter__(self) -> Agent:
@@ -422,6 +436,31 @@ class Agent:
         self.store.append(event)
         return event
 
+    def memory(self) -> Memory | None:
+        """The run's memory when the harness has it on (opened from the log on first use), else None."""
+        settings = self.versions.current.memory
+        if not settings.enabled:
+            return None
+        if self._memory is None:
+            self._memory = open_memory(self.store, settings, lambda events, blobs: self.outbox.append((events, blobs)))
+        self._memory.settings = settings
+        return self._memory
+
+    def recall(self) -> str:
+        """Memory entries relevant to the situation now, for this step's message; the read is logged with
+        the step, so how often an entry was shown is measured."""
+        memory = self.memory()
+        if memory is None or not memory.settings.top_k:
+            return ""
+        last = self.recent[-1].reasoning if self.recent else ""
+        label = progress_of(self.info).text()
+        hits = memory.search(situation(label, last, self.obs["text"]), location=label)
+        if hits:
+            ids = [h.entry.id for h in hits]
+            memory.note_read(self.step_id, ids)
+            self.outbox.append(([MemoryRead(step=self.step_id, ids=ids, purpose="prompt")], []))
+        return recall_text(hits)
+
     def meta_tools(self) -> dict[str, Tool]:
         """The harness's tools, bound to its document (their schemas name its blocks and sub-agents);
         rebuilt only when a version changes what they name, so the cached tool list holds otherwise."""
@@ -469,6 +508,10 @@ class AgentContext:
         self.agent.pending_blobs[ref] = data
         self.agent.outbox.append(([], [data]))  # committed with the step (or the pass) that made it
         return ref
+
+    @property
+    def memory(self) -> Memory | None:
+        return self.agent.memory()
 
     def get_text(self, ref: str) -> str:
         pending = self.agent.pending_blobs.get(ref)

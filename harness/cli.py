@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ examples:
   harness inspect runs/quest-20261122-101500 --json
   harness versions runs/quest-20261122-101500                  # every harness version: step, trigger, reason
   harness diff runs/quest-20261122-101500 0 3                  # what changed between two versions
+  harness memory runs/quest-20261122-101500 --search "where is the key"   # the agent's vector memory
   harness run --env form --harness continual --model local    # a non-Game-Boy env; agent edits its notes
   harness run --env quest --bootstrap-from runs/quest-A --frozen   # start from another run's final harness
   harness control runs/quest-20261122-101500 pause             # pause / resume / stop a live run
@@ -106,6 +108,25 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", help="summarise a run (steps, presses, milestones, tokens, $, latency, cache)")
     ins.add_argument("run_dir", type=Path)
     ins.add_argument("--json", action="store_true", help="machine-readable output")
+
+    mem = sub.add_parser("memory", help="list a run's memory entries (usage, forgotten ones) or search them",
+                         description="The run's vector memory, rebuilt from its log in this process (the run's own "
+                                     "index folder is never opened, so a live run is safe to look at). A header "
+                                     "line (live and forgotten/evicted counts, ops, entries ever shown, top "
+                                     "locations and tags), then the live entries by id: importance, times shown "
+                                     "to the model, the step last shown, the steps made and updated, source, "
+                                     "location, tags, text (cut to the terminal's width; --json has it all). "
+                                     "Search and ranking use the memory settings of the run's current harness "
+                                     "version.")
+    mem.add_argument("run_dir", type=Path)
+    mem.add_argument("--search", metavar="TEXT",
+                     help="the top-k live entries for TEXT, ranked as the run ranks them (cosine similarity, nudged "
+                          "by importance; matches under memory.min_similarity left out)")
+    mem.add_argument("-k", type=int, default=5, help="hits for --search (default 5)")
+    mem.add_argument("--all", action="store_true",
+                     help="also list forgotten and evicted entries (as last recorded), with the step and reason")
+    mem.add_argument("--json", action="store_true", help="machine-readable output: the entries with their usage, "
+                                                         "or the hits")
 
     skill = sub.add_parser("skill", help="code skills: try one in the sandbox")
     skill_sub = skill.add_subparsers(dest="skill_command", required=True)
@@ -321,6 +342,114 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_memory(args: argparse.Namespace) -> int:
+    from harness.log.events import HarnessVersion
+    from harness.log.store import RunReader
+    from harness.memories import open_memory
+    from harness.state.versions import load_version
+    from memory.store import MemorySettings
+
+    if args.k < 1:
+        raise ValueError("-k must be at least 1")
+    with RunReader(args.run_dir) as reader:
+        version = reader.last(HarnessVersion)
+        settings = load_version(reader, version.version).memory if version else MemorySettings()
+        if not reader.count("memory"):
+            why = "memory is on but nothing was written yet" if settings.enabled else "the harness had memory off"
+            print(f"no memory in {args.run_dir}: {why}", file=sys.stderr if args.json else sys.stdout)
+            if args.json:
+                print("[]")
+            return 0
+        memory = open_memory(reader, settings, None, in_memory=True)  # read-only; its index lives in this process
+        hits = memory.search(args.search, k=args.k) if args.search is not None else None
+        rows, gone, shown = _memory_rows(reader, memory, args.all)
+    if hits is not None:
+        return _print_hits(hits, memory, args.json)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    stats = memory.stats()
+    places = Counter(e.location for e in memory.live.values() if e.location).most_common(5)
+    kinds = Counter(op.op for op in gone.values())
+    print(f"{args.run_dir}: {stats['live']} live (cap {stats['cap']}), {kinds['forget']} forgotten, "
+          f"{kinds['evict']} evicted, {stats['ops']} ops, {len(shown)} entries ever shown to the model"
+          + ("" if settings.enabled else "; memory is off in the current harness"))
+    print("top locations: " + (", ".join(f"{k} ({n})" for k, n in places) or "none") + "   top tags: "
+          + (", ".join(f"{k} ({n})" for k, n in stats["top_tags"][:5]) or "none"))
+    cells = [[r["id"], str(r["importance"]), str(r["uses"]), "-" if r["last_used"] is None else str(r["last_used"]),
+              str(r["created"]), str(r["updated"]), r["source"], r["location"], ", ".join(r["tags"])]
+             + ([r["status"] if r["status"] == "live" else f"{r['status']} @{r['removed_step']}"] if args.all else [])
+             + [r["text"] if r["status"] == "live" else f"({r['reason']}) {r['text']}"] for r in rows]
+    headers = ["id", "imp", "shown", "last", "made", "upd", "source", "location", "tags"]
+    _print_fitted([*headers, *["status"] * args.all, "text"], cells,
+                  spare=("made", "upd", "source", "last", "tags", "location"))
+    return 0
+
+
+def _memory_rows(reader: Any, memory: Any, tombstones: bool) -> tuple[list[dict[str, Any]], dict[str, Any],
+                                                                           dict[str, list[int]]]:
+    """The live entries (and with `tombstones` the forgotten / evicted ones, as last recorded) with their
+    usage, by id; the forget / evict op of each removed id; the steps each id was shown at."""
+    from harness.memories import history
+    from memory.store import MemoryOp
+
+    gone: dict[str, MemoryOp] = {}
+    shown: dict[str, list[int]] = {}
+    for item in history(reader):
+        if isinstance(item, MemoryOp):
+            if item.op in ("forget", "evict"):
+                gone[item.entry.id] = item
+        else:
+            for i in item[1]:
+                shown.setdefault(i, []).append(item[0])
+    rows = [{**e.model_dump(), "status": "live", "uses": memory.usage[e.id].uses,
+             "last_used": memory.usage[e.id].last_used if memory.usage[e.id].uses else None}
+            for e in memory.live.values()]
+    if tombstones:
+        rows += [{**op.entry.model_dump(), "status": "forgotten" if op.op == "forget" else "evicted",
+                  "uses": len(shown.get(i, [])), "last_used": max(shown.get(i, [None])), "removed_step": op.step,
+                  "reason": op.reason} for i, op in gone.items() if i not in memory.live]
+    return sorted(rows, key=lambda r: int(r["id"][1:])), gone, shown
+
+
+def _print_fitted(headers: list[str], rows: list[list[str]], spare: tuple[str, ...] = (), cap: int = 14) -> None:
+    """A table as wide as the terminal: each column but the last as wide as its cells (at most `cap`), the
+    last (free text) takes the rest, cut with an ellipsis; on a narrow terminal the `spare` columns go first."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    keep = list(range(len(headers) - 1))
+    widths = {i: min(cap, max(len(x) for x in [headers[i], *(r[i] for r in rows)])) for i in keep}
+    for name in spare:
+        if console.width - sum(widths[i] + 2 for i in keep) >= 30:
+            break
+        keep.remove(headers.index(name))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for i in keep:
+        table.add_column(headers[i], width=widths[i], no_wrap=True, overflow="ellipsis")
+    table.add_column(headers[-1], width=max(16, console.width - sum(widths[i] + 2 for i in keep)), no_wrap=True,
+                     overflow="ellipsis")
+    for r in rows:
+        table.add_row(*(Text(r[i]) for i in [*keep, -1]))  # Text: a memory's "[...]" is not markup
+    console.print(table)
+
+
+def _print_hits(hits: list[Any], memory: Any, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps([{**h.entry.model_dump(), "similarity": h.similarity, "score": h.score,
+                           "uses": memory.usage[h.entry.id].uses} for h in hits], indent=2))
+    elif not hits:
+        print(f"no live entry has similarity {memory.settings.min_similarity} or more to that text")
+    else:
+        _print_fitted(["similarity", "score", "id", "imp", "location", "text"],
+                      [[f"{h.similarity:.3f}", f"{h.score:.3f}", h.entry.id, str(h.entry.importance),
+                        h.entry.location, h.entry.text] for h in hits])
+    return 0
+
+
 def cmd_probe(args: argparse.Namespace) -> int:
     from envs.registry import make_env
 
@@ -372,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     from harness.log.store import StoreError
 
     handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "versions": cmd_versions,
-                "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe, "skill": cmd_skill}
+                "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe, "skill": cmd_skill,
+                "memory": cmd_memory}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:

@@ -24,6 +24,9 @@ TOOLS: dict[str, str] = {
     "delete_skill": "skills.tools:DeleteSkill",
     "run_skill": "skills.tools:RunSkill",
     "run_code": "skills.tools:RunCode",
+    "memory_write": "memory.tools:MemoryWriteTool",
+    "memory_search": "memory.tools:MemorySearchTool",
+    "memory_forget": "memory.tools:MemoryForgetTool",
 }
 
 __all__ = ["AUTO", "NONE", "REQUIRED", "TOOLS", "BaseTool", "Tool", "ToolCall", "ToolContext", "ToolError",

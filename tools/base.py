@@ -76,6 +76,12 @@ class ToolContext(Protocol):
         """Text stored under `ref` (e.g. a skill version's code)."""
         ...
 
+    @property
+    def memory(self) -> Any:
+        """The run's memory (memory.store.Memory) when the harness has memory on, else None. Its writes
+        are logged with the step that makes them."""
+        ...
+
     def harness_doc(self) -> dict[str, Any]:
         """A copy of the current harness document (plain JSON)."""
         ...

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from memory.store import MemoryOp
+
 SCHEMA_VERSION = 2
 
 
@@ -282,16 +284,33 @@ class Summary(BaseEvent):
     error: str = ""  # why the fallback was used
 
 
+class MemoryWrite(BaseEvent):
+    """A memory mutation (add, update, demote, forget, evict), the entry after it; the vector is a blob.
+    The chromadb index is rebuilt from these events."""
+
+    kind: Literal["memory"] = "memory"
+    op: MemoryOp
+
+
+class MemoryRead(BaseEvent):
+    """Memory entries shown to the model (in a step's prompt, or by a search): what "used" counts."""
+
+    kind: Literal["memory_read"] = "memory_read"
+    ids: list[str]
+    purpose: Literal["prompt", "search", "refine"]
+    query: str = ""
+
+
 Event = Annotated[
     RunStarted | RunResumed | RunStopped | HarnessVersion | Rollback | Step | ModelCall | ModelErrorEvent
     | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | GateDecision | SpanStart | SpanEnd
-    | ControlRequest | ControlApplied | ModelSwap | Summary,
+    | ControlRequest | ControlApplied | ModelSwap | Summary | MemoryWrite | MemoryRead,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = (
     RunStarted, RunResumed, RunStopped, HarnessVersion, Rollback, Step, ModelCall, ModelErrorEvent, FormatFailure,
     Milestone, Savestate, EditRefused, RefinePass, GateDecision, SpanStart, SpanEnd, ControlRequest, ControlApplied,
-    ModelSwap, Summary,
+    ModelSwap, Summary, MemoryWrite, MemoryRead,
 )
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

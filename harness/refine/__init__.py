@@ -37,9 +37,10 @@ class RefineSettings(BaseModel):
     growth_cap: int = Field(1200, ge=0, description="most characters one pass may add to the prompt blocks")
     request_cooldown: int = Field(10, ge=0, description="steps after a requested pass before the agent's next "
                                                          "request_refinement starts one")
-    passes: list[Literal["prompt", "subagents", "skills"]] = Field(
-        ["prompt", "subagents", "skills"], description="the passes run at each refinement, in order (a pass runs only "
-        "if the harness has what it edits: subagents needs call_subagent, skills needs run_skill)")
+    passes: list[Literal["prompt", "subagents", "skills", "memory"]] = Field(
+        ["prompt", "subagents", "skills", "memory"], description="the passes run at each refinement, in order (a pass "
+        "runs only if the harness has what it edits: subagents needs call_subagent, skills needs run_skill, memory "
+        "needs memory.enabled)")
     triggers: bool = Field(True, description="let the cheap triggers start passes too (not only the schedule)")
     signals: SignalSettings = Field(default_factory=SignalSettings, description="the cheap triggers' thresholds")
     gate: GateSettings = Field(default_factory=GateSettings, description="probation and rollback of refiner edits")

@@ -5,8 +5,9 @@ half-applied version, only an open span, and resume redoes it from scratch.
 
 Passes, in order: prompt (rewrite editable prompt blocks, turn library tools on), subagents (define,
 redefine or delete sub-agents), skills (write a skill or a new version of one, vetted by check_code;
-delete one). The memory pass plugs in the same way when memory lands: a `Pass` names its tool, builds
-its prompt and applies one edit.
+delete one), memory (write a consolidated entry, forget wrong or redundant ones, change an entry's
+importance). A `Pass` names its tool, builds its prompt and applies one edit: a harness edit returns the
+new document (committed as a version); a memory edit is a memory op written with the pass (no version).
 """
 
 from __future__ import annotations
@@ -144,6 +145,30 @@ class ProposeSkillEdits(ProposalTool):
     args = SkillEdits
 
 
+# --- memory pass --------------------------------------------------------------------------------------
+
+class MemoryEdit(BaseModel):
+    op: Literal["write", "forget", "importance"] = Field(
+        description="write a (consolidated) entry; forget a wrong or redundant one; set an entry's importance")
+    id: str = Field("", description="forget / importance: the entry, e.g. m12")
+    text: str = Field("", max_length=600, description="write: the fact or lesson, self-contained")
+    tags: list[str] = Field(default_factory=list, max_length=8, description="write: a few keywords")
+    importance: int = Field(3, ge=1, le=5, description="write / importance: 1 trivia .. 5 essential")
+    why: str = Field("", max_length=120, description="what this fixes")
+
+
+class MemoryEdits(BaseModel):
+    analysis: str = Field(max_length=400, description="what the memory holds, what is redundant, wrong or missing")
+    edits: list[MemoryEdit] = Field(default_factory=list, max_length=5, description="0 to 5 changes")
+
+
+class ProposeMemoryEdits(ProposalTool):
+    name = "propose_memory_edits"
+    description = ("Report your analysis and the memory changes (0 to 5): merge near-duplicates into one entry and "
+                   "forget the rest, forget wrong entries, write a lesson the steps show, re-rank importance.")
+    args = MemoryEdits
+
+
 # --- the passes ---------------------------------------------------------------------------------------
 
 class Pass:
@@ -168,8 +193,10 @@ class Pass:
     def target(self, edit: Any) -> str:
         raise NotImplementedError
 
-    def apply(self, h: HarnessState, edit: Any, agent: Agent, at: int, window: list[Step]) -> tuple[HarnessState, int]:
-        """The document with `edit` applied, and the characters it adds; raises HarnessEditError."""
+    def apply(self, h: HarnessState, edit: Any, agent: Agent, at: int, window: list[Step],
+              ) -> tuple[HarnessState, int] | None:
+        """The document with `edit` applied and the characters it adds, or None for an edit made outside the
+        document (memory ops); raises HarnessEditError."""
         raise NotImplementedError
 
 
@@ -322,6 +349,57 @@ class SkillPass(Pass):
         return h.model_copy(update={"skills": skills}), 0  # skill bodies are not prompt text: no growth
 
 
+class MemoryPass(Pass):
+    name = "memory"
+    system = (f"{GAME}\nIt keeps a vector memory: short entries retrieved into its prompt by relevance. Keep it "
+              "useful and small: merge near-duplicates into one entry (write the merged text, forget the others), "
+              "forget wrong or stale entries, write a lesson the recent steps show, raise the importance of what "
+              "matters and lower trivia. Do not write what an entry already says. Propose no change when none is "
+              "needed.")
+    shown = 30  # entries listed to the refiner
+
+    def applies(self, h: HarnessState) -> bool:
+        return h.memory.enabled
+
+    def tool(self, agent: Agent) -> ProposalTool:
+        return ProposeMemoryEdits()
+
+    def context(self, agent: Agent, at: int, window: list[Step]) -> str:
+        memory = agent.memory()
+        assert memory is not None
+        st = memory.stats()
+        places = Counter(e.location for e in memory.live.values())
+        spread = ", ".join(f"{p or '?'}: {n}" for p, n in places.most_common(5)) or "none"
+        recent = sorted(memory.live.values(), key=lambda e: -e.updated)[: self.shown // 2]
+        weakest = sorted(memory.live.values(), key=lambda e: memory.retention(e, at))[: self.shown // 2]
+        lines = []
+        for e in {e.id: e for e in [*recent, *weakest]}.values():
+            u = memory.usage.get(e.id)
+            lines.append(f"[{e.id}] (importance {e.importance}, shown {u.uses if u else 0}x, written step "
+                         f"{e.updated}, at {e.location or '?'}) {e.text[:200]}")
+        return (f"Memory: {st['live']} live entries (cap {st['cap']}), {st['used']} ever shown; by place: {spread}\n"
+                f"Newest and weakest entries:\n" + ("\n".join(lines) or "(empty)"))
+
+    def target(self, edit: MemoryEdit) -> str:
+        return f"memory {edit.id or edit.op}"
+
+    def apply(self, h: HarnessState, edit: MemoryEdit, agent: Agent, at: int, window: list[Step]) -> None:
+        memory = agent.memory()
+        assert memory is not None
+        if edit.op == "write":
+            if len(edit.text.strip()) < 3:
+                raise HarnessEditError("memory write: empty text")
+            memory.write(edit.text, at, tags=edit.tags, importance=edit.importance, source="refiner")
+            return None
+        if edit.id not in memory.live:
+            raise HarnessEditError(f"no live memory {edit.id!r}")
+        if edit.op == "forget":
+            memory.forget(edit.id, at, edit.why or "refiner")
+        else:
+            memory.set_importance(edit.id, edit.importance, at, edit.why or "refiner")
+        return None
+
+
 IN_USE_STEPS = 10  # a sub-agent called this many steps before a milestone (or at it) was in use then
 
 
@@ -388,7 +466,11 @@ def run_pass(kind: Pass, agent: Agent, settings: RefineSettings, at: int, why: l
         added = 0
         for edit in edits:
             try:
-                new, grows = kind.apply(agent.versions.current, edit, agent, at, window)
+                change = kind.apply(agent.versions.current, edit, agent, at, window)
+                if change is None:  # made outside the harness document (a memory op)
+                    applied += 1
+                    continue
+                new, grows = change
                 if added + grows > settings.growth_cap:
                     raise HarnessEditError(f"the pass would add over {settings.growth_cap} characters (growth cap)")
                 event = agent.versions.commit(new, reason=edit.why or analysis[:120], trigger="refiner", step=at)
@@ -412,10 +494,11 @@ def run_pass(kind: Pass, agent: Agent, settings: RefineSettings, at: int, why: l
         tx.event(record)
         tx.event(SpanEnd(span=span, status="error" if record.status == "failed" else "ok",
                          summary=f"{record.status}: {applied} applied, {len(refusals)} refused", step=at))
+    agent.committed()
     agent.say(f"refiner: {kind.name} pass after step {at}: {record.status} ({applied} applied, {len(refusals)} "
               f"refused" + (f"; {error[:80]}" if record.status == "failed" else "")
               + f"); harness v{agent.versions.version}")
     return record
 
 
-PASSES: dict[str, Pass] = {p.name: p for p in (PromptPass(), SubagentPass(), SkillPass())}
+PASSES: dict[str, Pass] = {p.name: p for p in (PromptPass(), SubagentPass(), SkillPass(), MemoryPass())}

@@ -24,6 +24,8 @@ from typing import Any, Literal
 import jsonpatch
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from memory.store import MemorySettings
+
 HARNESS_FORMAT = 2
 MAX_BLOCK_CHARS = 20_000
 MAX_SUBAGENT_TURNS = 20
@@ -76,12 +78,6 @@ class SkillRef(BaseModel):
     @property
     def current(self) -> SkillVersion:
         return self.versions[-1]
-
-
-class MemorySettings(BaseModel):
-    enabled: bool = False
-    top_k: int = Field(5, ge=0, le=50, description="entries retrieved into each step's prompt")
-    max_entries: int = Field(2000, ge=1, description="eviction starts above this")
 
 
 class HarnessState(BaseModel):
