@@ -22,6 +22,8 @@ import json
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,11 +44,12 @@ from harness.log.events import (
     SpanEnd,
     SpanStart,
     Step,
+    SubStep,
     Summary,
     ToolCallRecord,
 )
 from harness.log.store import RunStore, Transaction, blob_ref
-from harness.memories import open_memory, recall_text, situation
+from harness.memories import SkillIndex, open_memory, recall_text, situation, skills_text
 from harness.milestones import MilestoneTracker
 from harness.models.base import Message, Model, ModelError, ModelReply, Usage
 from harness.prompt import (
@@ -65,6 +68,7 @@ from harness.state.versions import SUBAGENT_FORBIDDEN, Versions
 from memory.store import Memory
 from tools import NONE, REQUIRED, Tool, ToolError, ToolResult, load_tool
 from tools.actions import action_dict, action_tools
+from tools.base import SpanInfo
 from tools.parse import FormatError, ParsedCall, parse_call
 from tools.subagents import ReturnToCaller
 
@@ -122,6 +126,8 @@ class Agent:
         self._summary: Summary | None = None  # the newest rolling summary in use
         self.pending_blobs: dict[str, bytes] = {}  # put_text blobs not committed yet
         self._memory: Memory | None = None  # opened from the log on first use
+        self._skills = SkillIndex()
+        self._spans: list[str] = []  # the open spans (a sub-agent call, a skill run) of this step, innermost last
         self.versions.action_tools = set(self.actions)
 
     def run(self, until_step: int) -> str:
@@ -252,7 +258,30 @@ class Agent:
         sub-agent may act several times in one step; each env action is recorded for replay."""
         obs, _, _, _, info = self.env.step(action)
         self.work.acted.append((action, obs, info))
-        return ToolResult(content=f"now at {progress_of(info).text()}")
+        where = progress_of(info).text()
+        if self._spans:
+            self.store.append(SubStep(step=self.step_id, span=self._spans[-1], index=len(self.work.acted) - 1,
+                                      action=action, label=where, cost=int(info.get("action_cost", 0))))
+        return ToolResult(content=f"now at {where}")
+
+    @contextmanager
+    def span(self, name: str, kind: str) -> Iterator[SpanInfo]:
+        """ToolContext.span: SpanStart now, SpanEnd when the block ends (as the SpanInfo says; error if it
+        raised); env actions inside are logged as sub-steps. A kill (or KeyboardInterrupt) leaves it open:
+        resume closes it as cut."""
+        info = SpanInfo(id=f"{kind}-{self.step_id}-{uuid.uuid4().hex[:6]}")
+        self.store.append(SpanStart(span=info.id, name=name, span_kind=kind, step=self.step_id,
+                                    parent=self._spans[-1] if self._spans else None))
+        self._spans.append(info.id)
+        try:
+            yield info
+        except BaseException as e:
+            self._spans.remove(info.id)
+            if isinstance(e, Exception):  # not Ctrl-C: that leaves it open, as a kill does
+                self.store.append(SpanEnd(span=info.id, status="error", summary=str(e)[:300], step=self.step_id))
+            raise
+        self._spans.remove(info.id)
+        self.store.append(SpanEnd(span=info.id, status=info.status, summary=info.summary[:300], step=self.step_id))
 
     def now(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The env's obs and info as of now (after any action taken so far in this step)."""
@@ -276,6 +305,7 @@ class Agent:
         lines: list[str] = []
         acted, summary, turn = len(self.work.acted), "", 0
         self._depth = 1
+        self._spans.append(span)
         try:
             for turn in range(1, spec.max_turns + 1):
                 if self.budget.over():
@@ -301,6 +331,7 @@ class Agent:
                 summary = f"turn cap ({spec.max_turns}) reached; last: {lines[-1] if lines else 'nothing'}"
         finally:
             self._depth = 0
+            self._spans.remove(span)
         presses = sum(int(info.get("action_cost", 0)) for _, _, info in self.work.acted[acted:])
         self.store.append(SpanEnd(span=span, status="ok", summary=summary[:300], step=self.step_id))
         where = progress_of(self.now()[1]).text()
@@ -447,19 +478,28 @@ class Agent:
         return self._memory
 
     def recall(self) -> str:
-        """Memory entries relevant to the situation now, for this step's message; the read is logged with
-        the step, so how often an entry was shown is measured."""
-        memory = self.memory()
-        if memory is None or not memory.settings.top_k:
+        """What the harness retrieves for this step's message: the memory entries relevant to the situation
+        now (the read is logged with the step, so how often an entry was shown is measured) and the skills
+        whose descriptions fit it best."""
+        memory, h = self.memory(), self.versions.current
+        want_skills = bool(h.skills) and "run_skill" in h.tools
+        if (memory is None or not memory.settings.top_k) and not want_skills:
             return ""
         last = self.recent[-1].reasoning if self.recent else ""
         label = progress_of(self.info).text()
-        hits = memory.search(situation(label, last, self.obs["text"]), location=label)
-        if hits:
-            ids = [h.entry.id for h in hits]
-            memory.note_read(self.step_id, ids)
-            self.outbox.append(([MemoryRead(step=self.step_id, ids=ids, purpose="prompt")], []))
-        return recall_text(hits)
+        query = situation(label, last, self.obs["text"])
+        parts = []
+        if memory is not None and memory.settings.top_k:
+            hits = memory.search(query, location=label)
+            if hits:
+                ids = [h.entry.id for h in hits]
+                memory.note_read(self.step_id, ids)
+                self.outbox.append(([MemoryRead(step=self.step_id, ids=ids, purpose="prompt")], []))
+            parts.append(recall_text(hits))
+        if want_skills:
+            described = {name: s.description for name, s in h.skills.items()}
+            parts.append(skills_text(self._skills.relevant(described, query), described, len(described)))
+        return "\n\n".join(p for p in parts if p)
 
     def meta_tools(self) -> dict[str, Tool]:
         """The harness's tools, bound to its document (their schemas name its blocks and sub-agents);
@@ -501,6 +541,9 @@ class AgentContext:
 
     def call_subagent(self, name: str, task: str) -> ToolResult:
         return self.agent.call_subagent(name, task)
+
+    def span(self, name: str, kind: str) -> AbstractContextManager[SpanInfo]:
+        return self.agent.span(name, kind)
 
     def put_text(self, text: str) -> str:
         data = text.encode()

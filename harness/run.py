@@ -30,6 +30,7 @@ from harness.log.events import (
     Step,
 )
 from harness.log.store import RunReader, RunStore, StoreError
+from harness.memories import bootstrap_ops
 from harness.milestones import MilestoneTracker
 from harness.models import make_model
 from harness.models.base import Model
@@ -54,6 +55,7 @@ def default_run_dir(cfg: RunConfig) -> Path:
 def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> Agent:
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
     harness, origin, trigger = preset(cfg.harness, cfg.env), f"preset {cfg.harness}", "preset"
+    memory: list[tuple[list[BaseEvent], list[bytes]]] = []  # a bootstrap's memory entries
     if cfg.bootstrap_from:
         with RunReader(cfg.bootstrap_from) as other:
             last = other.last(HarnessVersion)
@@ -61,6 +63,8 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
                 raise StoreError(f"{cfg.bootstrap_from} has no harness version to bootstrap from")
             harness, origin, trigger = load_version(other, last.version), (
                 f"bootstrap from {cfg.bootstrap_from} v{last.version}"), "bootstrap"
+            if harness.memory.enabled and other.count("memory"):
+                memory = bootstrap_ops(other)
     env = open_env(cfg)
     try:
         obs, info = env.reset(seed=cfg.seed)  # the only reset this run will ever see
@@ -72,7 +76,7 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
         with store.commit() as tx:
             tx.event(RunStarted(config=cfg.model_dump(), env_id=cfg.env, rom_sha1=rom_sha1, harness_version=0,
                                 harness_hash=harness.content_hash()))
-            for events, blobs in first:
+            for events, blobs in first + memory:
                 tx.add(events, blobs)
             tx.event(Savestate(step=-1, ref=tx.blob(env.save_state())))
     except BaseException:

@@ -105,20 +105,23 @@ class Memory:
         self.pending_vecs: dict[str, np.ndarray] = {}
         self._col: Any = None
         self._client_obj: Any = None
+        self._indexed = 0  # entries in the index (chromadb's count() costs ~2 ms: kept here)
         # in-memory clients of one process share one system: each reader gets a collection of its own
         self._name = "memory" if folder is not None else f"memory-{uuid.uuid4().hex[:12]}"
         self.rebuilt = False  # the last sync rebuilt the index from the log
 
     # --- history -------------------------------------------------------------------------------
-    def load(self, history: Iterable[MemoryOp | tuple[int, list[str]]]) -> Memory:
-        """Replay the log: ops and (step, ids shown) reads, in order; then sync the index."""
+    def load(self, history: Iterable[MemoryOp | tuple[int, list[str]]], index: bool = True) -> Memory:
+        """Replay the log: ops and (step, ids shown) reads, in order; then sync the index (unless not
+        `index`: the live entries only, e.g. to copy them)."""
         for item in history:
             if isinstance(item, MemoryOp):
                 self._apply_live(item)
                 self.ops += 1
             else:
                 self._count_use(*item)
-        self.sync()
+        if index:
+            self.sync()
         return self
 
     def _apply_live(self, op: MemoryOp) -> None:
@@ -160,7 +163,8 @@ class Memory:
             try:
                 self._open()
                 applied = int((self._col.metadata or {}).get("applied", -1))
-                if applied == self.ops and self._col.count() == len(self.live):
+                self._indexed = self._col.count()
+                if applied == self.ops and self._indexed == len(self.live):
                     return
             except Exception:  # noqa: BLE001 - a corrupt folder: rebuilt below
                 pass
@@ -195,19 +199,24 @@ class Memory:
             col.add(ids=[e.id for e in part], embeddings=np.stack([vec_of(self.blob(e.vec_ref)) for e in part]),
                     documents=[e.text for e in part])
         col.modify(metadata={"applied": self.ops})
+        self._indexed = len(entries)
         self.rebuilt = True
 
     def apply_pending(self) -> None:
-        """After the runtime committed the pending ops: push them into the index, then move the watermark."""
+        """After the runtime committed the pending ops: push them into the index (one upsert and one delete
+        for the step's final state of each entry), then move the watermark."""
         if not self.pending:
             return
-        for op in self.pending:
-            e = op.entry
-            if op.op in ("forget", "evict"):
-                self._col.delete(ids=[e.id])
-            elif e.id in self.pending_vecs:
-                self._col.upsert(ids=[e.id], embeddings=[self.pending_vecs[e.id]], documents=[e.text])
+        last = {op.entry.id: op for op in self.pending}
+        gone = [i for i, op in last.items() if op.op in ("forget", "evict")]
+        put = [i for i, op in last.items() if op.op not in ("forget", "evict") and i in self.pending_vecs]
+        if gone:
+            self._col.delete(ids=gone)
+        if put:
+            self._col.upsert(ids=put, embeddings=np.stack([self.pending_vecs[i] for i in put]),
+                             documents=[last[i].entry.text for i in put])
         self._col.modify(metadata={"applied": self.ops})
+        self._indexed = self._col.count()
         self.pending.clear()
         self.pending_vecs.clear()
 
@@ -286,9 +295,9 @@ class Memory:
     def _nearest(self, vec: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) of the k nearest live entries, pending writes included, exact order."""
         sims: dict[str, float] = {}
-        n = self._col.count() if self._col is not None else 0
-        if n:
-            got = self._col.query(query_embeddings=[vec], n_results=min(n, k + len(self.pending_vecs) + 8),
+        n = self._indexed if self._col is not None else 0
+        if n:  # room for the index's entries that pending ops replaced or removed (filtered out below)
+            got = self._col.query(query_embeddings=[vec], n_results=min(n, k + len(self.pending) + 8),
                                   include=["distances"])
             for i, d in zip(got["ids"][0], got["distances"][0], strict=True):
                 if i in self.live and i not in self.pending_vecs:

@@ -106,7 +106,10 @@ class RunSkill(_NamesSkills):
         if problem:
             raise ToolError(problem)
         bridge = ActBridge(lambda action: ctx.act(action), ctx.state)
-        result = run_code(body, args.args, bridge, self.limits)
+        with ctx.span(f"skill {args.name} v{len(skill['versions'])}", "skill") as span:  # presses: sub-steps
+            result = run_code(body, args.args, bridge, self.limits)
+            span.status = "ok" if result.ok else "error"
+            span.summary = f"{result.presses} presses: " + (str(result.value) if result.ok else result.error)
         data = {"presses": result.presses, "limit_hit": result.limit_hit, "traceback": result.traceback}
         if not result.ok:
             return ToolResult(ok=False, data=data, content=f"{args.name} failed after {result.presses} presses: "

@@ -88,6 +88,21 @@ def test_a_near_duplicate_write_updates_the_entry_instead_of_adding_one():
     assert [o.op for o in log.ops] == ["add", "update", "add", "update"]
 
 
+def test_a_search_in_a_step_that_forgot_many_entries_still_finds_the_live_ones():
+    """Found by the memory benchmark: pending forgets stay in the index until the commit, and the index
+    was asked for too few candidates to make up for them."""
+    m = Log().memory(dedup_similarity=0.999)
+    for i in range(40):
+        m.write(f"The key number {i} opens gate {i * 3} in cave {i % 7}", 0)
+    m.apply_pending()
+    q = "which key opens the gate"
+    for h in m.search(q, k=25):
+        m.forget(h.entry.id, 1, "test")
+    pending = [h.entry.id for h in m.search(q, k=5)]
+    m.apply_pending()
+    assert len(pending) == 5 and pending == [h.entry.id for h in m.search(q, k=5)]
+
+
 def test_above_the_cap_unused_entries_are_demoted_and_the_weakest_evicted_as_tombstones():
     log = Log()
     m = log.memory(max_entries=3, demote_after=50, half_life=100)
@@ -201,6 +216,18 @@ def test_memory_in_the_loop_tools_reads_and_a_rebuilt_index_on_resume(tmp_path, 
     # the script's first write again, at step 6: the rebuilt index finds its near-duplicate
     assert [(e.op.op, e.op.entry.id) for _, e in r.events("memory") if e.step == 6] == [("update", "m0")]
 
+    # --bootstrap-from carries the live entries over, with their vectors, as the new run's first ops
+    boot = start_run(RunConfig(env="quest", model=f"scripted:{replies}", bootstrap_from=str(run), steps=1,
+                               refine={"enabled": False}), tmp_path / "boot")
+    try:
+        boot.run(1)
+    finally:
+        boot.close()
+    b = RunReader(tmp_path / "boot")
+    ops = [(e.op.op, e.op.entry.id, e.op.entry.source) for _, e in b.events("memory")]
+    assert [o for o in ops if o[0] == "add"] == [("add", "m0", "bootstrap")]  # m1 was forgotten: not carried
+    assert [e.ids for _, e in b.events("memory_read")] == [["m0"]]  # shown on the title screen at step 0
+
 
 def test_the_memory_pass_merges_forgets_and_reranks_through_logged_ops(tmp_path, quest_rom):
     write = {"tool": "memory_write", "arguments": {"text": FACTS[3]}}
@@ -238,3 +265,37 @@ def test_the_memory_pass_merges_forgets_and_reranks_through_logged_ops(tmp_path,
 def user_text(r: RunReader, prompt_ref: str) -> str:
     parts = json.loads(r.get_text(prompt_ref))
     return r.get_text(next(p["content_ref"] for p in parts if p["role"] == "user"))
+
+
+def test_skills_are_retrieved_by_relevance_not_all_pasted_into_the_prompt(tmp_path, quest_rom):
+    from harness.memories import SkillIndex
+    from harness.state import SkillRef, SkillVersion
+
+    described = {"battle": "press A until the fight ends, then check the party's health",
+                 "leave_room": "walk to the door or stairs of a room and go through it",
+                 "read_sign": "stand below a sign, face up and press A to read it",
+                 "shop": "buy potions at the shop counter",
+                 "start_game": "on the title screen press START to begin a new game"}
+    index = SkillIndex()
+    assert index.relevant(described, "A wild monster attacks! Fight or run?", 2)[0][0] == "battle"
+    assert [n for n, _ in index.relevant(described, "Title screen: PRESS START", 1)] == ["start_game"]
+
+    replies = write_replies(tmp_path / "r.jsonl", [press("START"), press("A")])
+    run = tmp_path / "run"
+    agent = start_run(RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=2,
+                                refine={"enabled": False}), run)
+    h = agent.versions.current
+    skills = {name: SkillRef(name=name, description=d, kind="text",
+                             versions=[SkillVersion(ref=agent.context.put_text(f"how to {name}"), step=0)])
+              for name, d in described.items()}
+    agent.versions.commit(h.model_copy(update={"tools": [*h.tools, "run_skill"], "skills": skills}),
+                          reason="the test's skills", trigger="agent", step=0)
+    try:
+        agent.run(2)
+    finally:
+        agent.close()
+    r = RunReader(run)
+    first = user_text(r, next(e for _, e in r.events("model_call") if e.purpose == "act").prompt_ref)
+    section = first.split("## Skills that may fit now (")[1].split("\n\n")[0]
+    assert section.startswith("3 of 5; run one with run_skill)\n- start_game: on the title screen press START")
+    assert section.count("\n- ") == 3

@@ -55,6 +55,17 @@ def test_skills_are_versioned_by_hash_and_run_as_macro_steps(tmp_path, quest_rom
     assert s1.action == {"name": "run_skill", "arguments": {"name": "walk", "args": {"n": 3}}}
     assert s1.env_actions == [{"name": "press_buttons", "arguments": {"buttons": ["DOWN"]}}] * 3
     assert s1.action_cost == 3 and s1.calls[-1].result == "walk (3 presses): 8"
+    # each run is a span; each press inside it a sub-step, logged as it happened
+    spans = [(e.step, e.name, e.span_kind) for _, e in r.events("span_start")]
+    assert spans == [(1, "skill walk v1", "skill"), (3, "skill walk v2", "skill"), (4, "skill walk v2", "skill")]
+    first = next(e.span for _, e in r.events("span_start"))
+    subs = [(e.step, e.index, e.action["arguments"]["buttons"], e.label) for _, e in r.events("substep")
+            if e.span == first]
+    assert subs == [(1, i, ["DOWN"], label) for i, label in enumerate(
+        ["HOME (6, 6)", "HOME (6, 7)", "HOME (6, 8)"])]
+    ends = [(e.status, e.summary) for _, e in r.events("span_end")]
+    assert ends[:2] == [("ok", "3 presses: 8"), ("ok", "1 presses: 7")] and ends[2][0] == "error"
+    assert "TypeError" in ends[2][1]
     assert not s2.calls[0].ok and "SyntaxError" in s2.calls[0].result
     assert s2.calls[2].result == "tip: Mom blocks the door." and s2.action["name"] == "press_buttons"
     assert s3.calls[-1].result == "walk (1 presses): 7"

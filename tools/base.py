@@ -9,6 +9,8 @@ defined here and implemented by harness/ (so tools never import harness).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -46,6 +48,13 @@ class ToolError(Exception):
     """A tool call that cannot be carried out (bad target, over a limit); the message goes back to the model."""
 
 
+@dataclass
+class SpanInfo:
+    id: str
+    status: Literal["ok", "error"] = "ok"
+    summary: str = ""
+
+
 @runtime_checkable
 class ToolContext(Protocol):
     """The runtime as a tool sees it."""
@@ -62,6 +71,12 @@ class ToolContext(Protocol):
     def state(self) -> dict[str, Any]:
         """The env's current parsed state as plain JSON: `info["game"]` (for Game Boy games: location,
         x, y, text_map, can_move, in_battle, dialog, ...) plus `progress` (where, label, milestones)."""
+        ...
+
+    def span(self, name: str, kind: str) -> AbstractContextManager[SpanInfo]:
+        """A span around work that may act several times, e.g. a skill run: each env action inside it is
+        logged as a sub-step of the span as it happens; the SpanInfo yielded sets how it ends (status,
+        summary). A kill inside leaves it open, and resume closes it as cut."""
         ...
 
     def call_subagent(self, name: str, task: str) -> ToolResult:

@@ -252,6 +252,17 @@ class SpanEnd(BaseEvent):
     summary: str = ""
 
 
+class SubStep(BaseEvent):
+    """One env action taken inside a span (a skill's press, a sub-agent's turn), logged as it happens. The
+    step's own event lists the same actions (`env_actions`) when it commits; these show the inside live."""
+
+    kind: Literal["substep"] = "substep"
+    index: int  # the env action's position in its step
+    action: dict[str, Any] | None
+    label: str  # where the env is after it
+    cost: int = 0
+
+
 class ControlRequest(BaseEvent):
     """Written by a user or the TUI; the loop honours it at the next step boundary."""
 
@@ -304,13 +315,13 @@ class MemoryRead(BaseEvent):
 Event = Annotated[
     RunStarted | RunResumed | RunStopped | HarnessVersion | Rollback | Step | ModelCall | ModelErrorEvent
     | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | GateDecision | SpanStart | SpanEnd
-    | ControlRequest | ControlApplied | ModelSwap | Summary | MemoryWrite | MemoryRead,
+    | ControlRequest | ControlApplied | ModelSwap | Summary | MemoryWrite | MemoryRead | SubStep,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = (
     RunStarted, RunResumed, RunStopped, HarnessVersion, Rollback, Step, ModelCall, ModelErrorEvent, FormatFailure,
     Milestone, Savestate, EditRefused, RefinePass, GateDecision, SpanStart, SpanEnd, ControlRequest, ControlApplied,
-    ModelSwap, Summary, MemoryWrite, MemoryRead,
+    ModelSwap, Summary, MemoryWrite, MemoryRead, SubStep,
 )
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
