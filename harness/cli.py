@@ -128,6 +128,40 @@ def build_parser() -> argparse.ArgumentParser:
     mem.add_argument("--json", action="store_true", help="machine-readable output: the entries with their usage, "
                                                          "or the hits")
 
+    wat = sub.add_parser("watch", help="follow a live run (or open a finished one) in a terminal UI",
+                         description="A Textual app that reads the run's event log only (the run never waits for "
+                                     "it): the game frame, the observation, recent steps with reasoning and tool "
+                                     "calls, milestones with their costs, token and $ rates, the harness version "
+                                     "timeline, and browsers for prompt blocks, skills, sub-agents and memory. "
+                                     "Press ? in the app for its keys (pause / resume / stop the run, scroll back, "
+                                     "open a version diff).")
+    wat.add_argument("run_dir", type=Path)
+    wat.add_argument("--poll", type=float, default=0.5, help="seconds between reads of the log")
+
+    rep = sub.add_parser("replay", help="step through a recorded run; export a GIF / MP4; --verify determinism",
+                         description="Prints the recorded steps (action, reasoning, place) from --from to --to. "
+                                     "--gif / --mp4 export that segment's frames; --verify re-drives the env from "
+                                     "the newest savestate before --from with the recorded actions and checks "
+                                     "every observation against the log, failing at the first mismatch.")
+    rep.add_argument("run_dir", type=Path)
+    rep.add_argument("--from", dest="start", type=int, default=0, metavar="S", help="first step")
+    rep.add_argument("--to", dest="stop", type=int, default=None, metavar="T", help="last step (default: the last)")
+    rep.add_argument("--gif", type=Path, metavar="OUT", help="write the segment's frames as an animated GIF")
+    rep.add_argument("--mp4", type=Path, metavar="OUT", help="write the segment's frames as an MP4 (ffmpeg)")
+    rep.add_argument("--fps", type=float, default=8.0, help="frames per second for --gif / --mp4")
+    rep.add_argument("--scale", type=int, default=2, help="pixel scale for --gif / --mp4")
+    rep.add_argument("--verify", action="store_true", help="re-drive the env and check every observation")
+    rep.add_argument("--json", action="store_true", help="machine-readable output")
+
+    rpt = sub.add_parser("report", help="plots and a summary table for one or more runs",
+                         description="PNG plots (matplotlib) and a markdown table for the runs given: milestones "
+                                     "against cumulative button presses (runs overlaid), $ and tokens against "
+                                     "milestones, tokens per step and step latency over time, refinement and "
+                                     "rollback marks; medians per harness preset when 3 or more runs share one.")
+    rpt.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    rpt.add_argument("--out", type=Path, default=Path("report"), help="folder for the PNGs and summary.md")
+    rpt.add_argument("--json", action="store_true", help="print the summary rows as JSON too")
+
     skill = sub.add_parser("skill", help="code skills: try one in the sandbox")
     skill_sub = skill.add_subparsers(dest="skill_command", required=True)
     st = skill_sub.add_parser("test", help="run a skill file (def run(game, args)) in the sandbox against a fresh env",
@@ -495,6 +529,24 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from harness.watch import main as watch
+
+    return watch(args)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from harness.replay import main as replay
+
+    return replay(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness.report import main as report
+
+    return report(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from envs.base import RomError
@@ -502,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "versions": cmd_versions,
                 "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe, "skill": cmd_skill,
-                "memory": cmd_memory}
+                "memory": cmd_memory, "watch": cmd_watch, "replay": cmd_replay, "report": cmd_report}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:

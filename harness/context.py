@@ -33,7 +33,9 @@ def format_action(action: dict[str, Any] | None) -> str:
     if action is None:
         return "(no valid action)"
     parts = [action["name"]]
-    for value in action.get("arguments", {}).values():
+    for key, value in action.get("arguments", {}).items():
+        if key == "reasoning":  # a macro tool's own reasoning argument: the line shows the step's reasoning
+            continue
         if isinstance(value, list):
             parts.append(",".join(str(v) for v in value))
         elif isinstance(value, str) and (not value or " " in value):

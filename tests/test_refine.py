@@ -296,7 +296,7 @@ def test_a_kill_between_two_passes_of_a_triggered_boundary_finishes_the_rest_on_
         {"tool": "propose_subagent_edits", "arguments": {"analysis": "none needed", "edits": []}},
     ])
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=4,
-                    refine={"warmup": 1000, "triggers": False})
+                    refine={"warmup": 1000, "triggers": False, "passes": ["prompt", "subagents"]})
     agent = start_run(cfg, tmp_path / "run")
     real_call = agent.call
 

@@ -164,7 +164,7 @@ def test_the_sub_agent_pass_defines_validates_and_refuses_with_reasons(tmp_path,
     ]
     replies = write_replies(tmp_path / "r.jsonl", [{"mode": "by_tool"}, *script])
     cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=3,
-                    refine={"warmup": 3, "every": 3, "triggers": False})
+                    refine={"warmup": 3, "every": 3, "triggers": False, "passes": ["prompt", "subagents"]})
     agent = start_run(cfg, tmp_path / "run")
     try:
         agent.run(3)
