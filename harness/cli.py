@@ -253,7 +253,8 @@ def next_steps(run_dir: Path, version: int, done: int, target: int) -> str:
                   f"  harness diff {run_dir} 0 {version}         # what the harness learned, as a unified diff"]
     if done < target:
         lines.append(f"  harness resume {run_dir} --steps {target}   # carry on from step {done}")
-    lines.append("  (harness watch and harness report arrive with the TUI issue)")
+    lines += [f"  harness watch {run_dir}              # the run in a terminal UI (live or finished)",
+              f"  harness report {run_dir} --out report   # plots (PNG) and a summary table"]
     return "\n".join(lines)
 
 

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS blobs (
 E = TypeVar("E", bound=BaseEvent)
 
 
+PAGE = 1000  # rows a reader fetches at a time
+
+
 class StoreError(Exception):
     """The run directory is not usable (missing, wrong schema, disk full); message is one line."""
 
@@ -124,19 +127,21 @@ class RunReader:
     # --- events ----------------------------------------------------------------------------------
     def events(self, kind: str | tuple[str, ...] | None = None, *, after_seq: int = 0, limit: int | None = None,
                ) -> Iterator[tuple[int, BaseEvent]]:
-        """(seq, typed event) in log order; `after_seq` lets a reader tail the log."""
-        sql = "SELECT seq, data FROM events WHERE seq > ?"
-        args: list[Any] = [after_seq]
-        if kind:
-            kinds = (kind,) if isinstance(kind, str) else kind
-            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
-            args += kinds
-        sql += " ORDER BY seq"
-        if limit:
-            sql += " LIMIT ?"
-            args.append(limit)
-        for seq, data in self.db.execute(sql, args).fetchall():
-            yield seq, parse_event(json.loads(data))
+        """(seq, typed event) in log order; `after_seq` lets a reader tail the log. Streams in pages (no
+        statement stays open between them, so a caller may write while iterating)."""
+        kinds = ((kind,) if isinstance(kind, str) else kind) if kind else ()
+        where = f" AND kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        left = limit
+        while left is None or left > 0:
+            page = min(PAGE, left) if left is not None else PAGE
+            rows = self.db.execute(f"SELECT seq, data FROM events WHERE seq > ?{where} ORDER BY seq LIMIT ?",
+                                   [after_seq, *kinds, page]).fetchall()
+            for seq, data in rows:
+                yield seq, parse_event(json.loads(data))
+            if len(rows) < page:
+                return
+            after_seq = rows[-1][0]
+            left = None if left is None else left - len(rows)
 
     def tail(self, after_seq: int, kind: str | tuple[str, ...] | None = None, limit: int = 1000,
              ) -> list[tuple[int, BaseEvent]]:
@@ -168,13 +173,16 @@ class RunReader:
 
     def steps(self, start: int, stop: int | None = None) -> Iterator[Step]:
         """Step events with start <= step < stop, by step id (uses the unique step index)."""
-        sql = "SELECT data FROM events WHERE kind='step' AND step >= ?"
-        args: list[Any] = [start]
-        if stop is not None:
-            sql += " AND step < ?"
-            args.append(stop)
-        for (data,) in self.db.execute(sql + " ORDER BY step", args).fetchall():
-            yield Step.model_validate_json(data)
+        while stop is None or start < stop:  # in pages by step id: a million steps never sit in memory
+            end = start + PAGE if stop is None else min(stop, start + PAGE)
+            rows = self.db.execute("SELECT data FROM events WHERE kind='step' AND step >= ? AND step < ? "
+                                   "ORDER BY step", (start, end)).fetchall()
+            for (data,) in rows:
+                yield Step.model_validate_json(data)
+            if stop is None and not rows and not self.db.execute(
+                    "SELECT 1 FROM events WHERE kind='step' AND step >= ? LIMIT 1", (end,)).fetchone():
+                return
+            start = end
 
     def step_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT step FROM events WHERE kind='step' ORDER BY seq")]
