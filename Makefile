@@ -12,6 +12,8 @@ demo: install
 	$(VENV)/bin/harness run --env quest --model local --harness continual --max-meta-calls 1 --steps $(DEMO_STEPS) --run-dir $(DEMO_DIR)
 	$(VENV)/bin/harness inspect $(DEMO_DIR)
 	$(VENV)/bin/harness versions $(DEMO_DIR)
+	$(VENV)/bin/harness memory $(DEMO_DIR)
+	$(VENV)/bin/harness report $(DEMO_DIR) --out $(DEMO_DIR)/report
 
 test: install
 	$(VENV)/bin/ruff check .
