@@ -55,7 +55,7 @@ def default_run_dir(cfg: RunConfig) -> Path:
 def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> Agent:
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
     harness, origin, trigger = preset(cfg.harness, cfg.env), f"preset {cfg.harness}", "preset"
-    memory: list[tuple[list[BaseEvent], list[bytes]]] = []  # a bootstrap's memory entries
+    carried: list[tuple[list[BaseEvent], list[bytes]]] = []  # a bootstrap's skill code and memory entries
     if cfg.bootstrap_from:
         with RunReader(cfg.bootstrap_from) as other:
             last = other.last(HarnessVersion)
@@ -63,8 +63,9 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
                 raise StoreError(f"{cfg.bootstrap_from} has no harness version to bootstrap from")
             harness, origin, trigger = load_version(other, last.version), (
                 f"bootstrap from {cfg.bootstrap_from} v{last.version}"), "bootstrap"
+            carried.append(([], [other.get_blob(v.ref) for k in harness.skills.values() for v in k.versions]))
             if harness.memory.enabled and other.count("memory"):
-                memory = bootstrap_ops(other)
+                carried += bootstrap_ops(other)
     env = open_env(cfg)
     try:
         obs, info = env.reset(seed=cfg.seed)  # the only reset this run will ever see
@@ -76,7 +77,7 @@ def start_run(cfg: RunConfig, run_dir: Path, display: Display | None = None) -> 
         with store.commit() as tx:
             tx.event(RunStarted(config=cfg.model_dump(), env_id=cfg.env, rom_sha1=rom_sha1, harness_version=0,
                                 harness_hash=harness.content_hash()))
-            for events, blobs in first + memory:
+            for events, blobs in first + carried:
                 tx.add(events, blobs)
             tx.event(Savestate(step=-1, ref=tx.blob(env.save_state())))
     except BaseException:
@@ -140,6 +141,11 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
     cfg = previous.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
     versions = load_versions(store)
+    missing = [f"{k.name} v{i + 1}" for k in versions.current.skills.values() for i, v in enumerate(k.versions)
+               if not store.has_blob(v.ref)]
+    if missing:  # the skill library is checked against the stored versions before anything runs
+        store.close()
+        raise StoreError(f"{run_dir}: the code of skill {', '.join(missing[:3])} is missing from the run store")
     last = store.last(Step)
     next_step = last.step + 1 if last else 0
     env, obs, info, snap_step, replayed = restore_env(store, cfg, next_step)

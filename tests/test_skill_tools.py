@@ -160,3 +160,29 @@ def test_deleting_a_skill_in_use_at_a_milestone_needs_a_why(tmp_path, quest_rom)
             SkillPass().apply(h, SkillEdit(op="delete", name="walk"), agent, 11, [])
         new, _ = SkillPass().apply(h, SkillEdit(op="delete", name="walk", why="navigate_to does it"), agent, 11, [])
         assert "walk" not in new.skills
+
+
+def test_bootstrap_carries_skill_code_and_resume_checks_the_library_against_the_store(tmp_path, quest_rom):
+    import sqlite3
+
+    from harness.log.store import RunReader, StoreError
+    from harness.run import resume_run
+
+    replies = write_replies(tmp_path / "r.jsonl", [{"mode": "by_tool"}, press("START"), add("walk", WALK), press("A")])
+    cfg = RunConfig(env="quest", harness="continual", model=f"scripted:{replies}", steps=2, refine={"enabled": False})
+    agent = start_run(cfg, tmp_path / "run")
+    with agent:
+        h = agent.versions.current
+        agent.versions.commit(h.model_copy(update={"tools": [*h.tools, "add_skill", "run_skill"]}),
+                              reason="skills on", trigger="user", step=0)
+        agent.run(2)
+    boot = start_run(RunConfig(env="quest", model=f"scripted:{replies}", bootstrap_from=str(tmp_path / "run"),
+                               steps=1, refine={"enabled": False}), tmp_path / "boot")
+    boot.close()
+    b = RunReader(tmp_path / "boot")
+    walk = load_version(b, 0).skills["walk"]
+    assert b.get_text(walk.current.ref) == WALK  # the code came along with the harness
+    with sqlite3.connect(tmp_path / "run" / "run.sqlite") as db:
+        db.execute("DELETE FROM blobs WHERE ref=?", (walk.current.ref,))
+    with pytest.raises(StoreError, match="the code of skill walk v1 is missing from the run store"):
+        resume_run(tmp_path / "run", {"steps": 3})
