@@ -55,6 +55,9 @@ E = TypeVar("E", bound=BaseEvent)
 
 
 PAGE = 1000  # rows a reader fetches at a time
+# SQLite's planner prefers events_kind (every step row, then a sort): 2.6 s for the last 300 steps of a 1M-step
+# run against 1 ms through the step index
+BY_STEP = "INDEXED BY events_step_unique"
 
 
 class StoreError(Exception):
@@ -175,12 +178,12 @@ class RunReader:
         """Step events with start <= step < stop, by step id (uses the unique step index)."""
         while stop is None or start < stop:  # in pages by step id: a million steps never sit in memory
             end = start + PAGE if stop is None else min(stop, start + PAGE)
-            rows = self.db.execute("SELECT data FROM events WHERE kind='step' AND step >= ? AND step < ? "
+            rows = self.db.execute(f"SELECT data FROM events {BY_STEP} WHERE kind='step' AND step >= ? AND step < ? "
                                    "ORDER BY step", (start, end)).fetchall()
             for (data,) in rows:
                 yield Step.model_validate_json(data)
             if stop is None and not rows and not self.db.execute(
-                    "SELECT 1 FROM events WHERE kind='step' AND step >= ? LIMIT 1", (end,)).fetchone():
+                    f"SELECT 1 FROM events {BY_STEP} WHERE kind='step' AND step >= ? LIMIT 1", (end,)).fetchone():
                 return
             start = end
 
@@ -190,7 +193,7 @@ class RunReader:
     def step_field(self, path: str, start: int = 0) -> list[Any]:
         """One JSON field (e.g. "$.latency_s") of the step events from `start` on, read inside SQLite
         through the step index (no per-event parsing)."""
-        sql = "SELECT json_extract(data, ?) FROM events WHERE kind='step' AND step >= ? ORDER BY step"
+        sql = f"SELECT json_extract(data, ?) FROM events {BY_STEP} WHERE kind='step' AND step >= ? ORDER BY step"
         return [r[0] for r in self.db.execute(sql, (path, start))]
 
     def close(self) -> None:
