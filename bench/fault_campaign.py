@@ -1,5 +1,6 @@
 """Fault campaign: a scripted-model `continual` run on quest killed with SIGKILL at random moments
-(inside refiner passes, sub-agent calls, rolling-summary calls and savestate writes included) and
+(inside refiner passes, sub-agent calls, rolling-summary calls and savestate writes included; the agent
+and the memory pass write, update and forget memory entries, retrieved into every prompt) and
 resumed each time, against one
 uninterrupted reference run with the same replies (chosen by a hash of the prompt, so the two agree
 only if every resume restored the env, the harness document, the refiner's triggers and the gate's
@@ -57,6 +58,16 @@ def script(path: Path, seed: int) -> Path:
         {"op": "define", "name": "scout", "instructions": f"Explore {MOVES[i % 4]}.", "tools": ["press_buttons"],
          "max_turns": 2, "why": f"scout {i}"}] if i % 3 else [{"op": "delete", "name": "scout", "why": "unused"}]}}
         for i in range(6)]
+    places = ["bedroom", "kitchen", "town square", "route 1", "the cave", "the gate"]
+    things = ["a door", "a sign", "mum", "grass"]
+    lines += [{"tool": "memory_write", "arguments": {
+        "text": f"The {places[i % 6]} has {things[i % 4]} to the {MOVES[i % 4].lower()}.", "importance": 1 + i % 5}}
+        for i in range(8)]
+    lines += [{"tool": "propose_memory_edits", "delay_s": 0.15, "arguments": {"analysis": f"m{i}", "edits": [
+        {"op": "write", "text": f"Lesson {i}: walking into walls wastes presses near the {places[i % 6]}.",
+         "importance": 4},
+        {"op": "forget", "id": f"m{i}", "why": "stale"}, {"op": "importance", "id": f"m{i + 1}", "importance": 2}]}}
+        for i in range(4)]
     lines += [{"text": f"Summary {i}: explored the {['bedroom', 'town', 'route'][i]} and kept moving."}
               for i in range(3)]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -100,6 +111,8 @@ def fingerprint(run: Path) -> dict:
             "cut_spans": [s for _, e in r.events("run_resumed") if isinstance(e, RunResumed) for s in e.cut_spans],
             "subagent_calls": sum(c.name == "call_subagent" and c.kind == "action" for e in steps for c in e.calls),
             "summaries": [(e.upto, e.text) for _, e in r.events("summary")],
+            "memory_ops": [(e.step, e.op.op, e.op.entry.id, e.op.entry.text) for _, e in r.events("memory")],
+            "memory_reads": [(e.step, e.ids) for _, e in r.events("memory_read")],
             "resumes": r.count("run_resumed"),
         }
 
@@ -150,12 +163,13 @@ def main() -> int:
             return 1
         got, want = fingerprint(run), fingerprint(ref)
     same = {k: got[k] == want[k] for k in ("steps", "actions", "prompts", "harness_hash", "harness_version",
-                                           "passes", "gate", "summaries")}
+                                           "passes", "gate", "summaries", "memory_ops", "memory_reads")}
     results = {"seed": args.seed, "steps": args.steps, "kills": kills, "step_ids_ok": got["step_ids_ok"],
                "resumes": got["resumes"],
                "kills_inside_refiner_passes": sum(s.startswith("refine-") for s in got["cut_spans"]),
                "kills_inside_subagent_calls": sum(s.startswith("sub-") for s in got["cut_spans"]),
                "subagent_calls": want["subagent_calls"], "summaries": len(want["summaries"]),
+               "memory_ops": len(want["memory_ops"]), "memory_reads": len(want["memory_reads"]),
                "passes": len(want["passes"]), "gate_decisions": len(want["gate"]),
                "final_harness_version": want["harness_version"], "reference_run_s": round(ref_s, 1),
                "total_s": round(time.monotonic() - t0, 1), **{f"same_{k}": v for k, v in same.items()}}
