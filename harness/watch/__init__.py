@@ -4,6 +4,8 @@ its event log, and pauses / resumes / stops it through control requests. See `ap
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 
 
 def main(args: argparse.Namespace) -> int:
@@ -13,5 +15,7 @@ def main(args: argparse.Namespace) -> int:
     if not poll > 0:
         raise ValueError(f"--poll must be a positive number of seconds, not {poll}")
     app = WatchApp(args.run_dir, poll=poll)  # a bad run directory raises StoreError here: one line
+    with contextlib.suppress(OSError):  # a viewer: on a busy machine the run it watches keeps the CPU
+        os.nice(10)
     app.run()
     return 0
