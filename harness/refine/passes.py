@@ -377,8 +377,10 @@ class MemoryPass(Pass):
             u = memory.usage.get(e.id)
             lines.append(f"[{e.id}] (importance {e.importance}, shown {u.uses if u else 0}x, written step "
                          f"{e.updated}, at {e.location or '?'}) {e.text[:200]}")
+        empty = ("\nThe memory is empty: write 1 to 3 short lessons the recent steps show (a place and how to reach "
+                 "it, what worked, what failed), each with the place in its text." if not lines else "")
         return (f"Memory: {st['live']} live entries (cap {st['cap']}), {st['used']} ever shown; by place: {spread}\n"
-                f"Newest and weakest entries:\n" + ("\n".join(lines) or "(empty)"))
+                f"Newest and weakest entries:\n" + ("\n".join(lines) or "(empty)") + empty)
 
     def target(self, edit: MemoryEdit) -> str:
         return f"memory {edit.id or edit.op}"
