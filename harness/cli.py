@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Press ? in the app for its keys (pause / resume / stop the run, scroll back, "
                                      "open a version diff).")
     wat.add_argument("run_dir", type=Path)
-    wat.add_argument("--poll", type=float, default=0.5, help="seconds between reads of the log")
+    wat.add_argument("--poll", type=float, default=1.0, help="seconds between reads of the log")
 
     rep = sub.add_parser("replay", help="step through a recorded run; export a GIF / MP4; --verify determinism",
                          description="Prints the recorded steps (action, reasoning, place) from --from to --to. "
