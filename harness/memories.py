@@ -57,9 +57,11 @@ def bootstrap_ops(reader: RunReader) -> list[tuple[list[BaseEvent], list[bytes]]
 
 
 def situation(label: str, reasoning: str, obs_text: str) -> str:
-    """What a step's retrieval asks about: where the agent is, what it was thinking, the top of what it sees
-    (about 60 tokens: the embedder's time grows with the text, and a text map is noise to it)."""
-    return f"{label}\n{reasoning[:150]}\n{obs_text[:240]}"
+    """What a step's retrieval asks about: where the agent is and what it was thinking. Not the observation
+    text: its status lines and text map are the same boilerplate at every step and drown the place in the
+    embedding (measured on a local run at HOME: with them the top hit was an entry quoting "HERO L1 20/20HP"
+    and the HOME facts were not in the top 4; without them the two HOME facts came first)."""
+    return f"{label}\n{reasoning[:150]}"
 
 
 def recall_text(hits: list[Hit]) -> str:
