@@ -147,7 +147,7 @@ def main() -> int:
                 deadline = time.monotonic() + 60
                 while started(run) == starts and proc.poll() is None and time.monotonic() < deadline:
                     time.sleep(0.02)
-            time.sleep(rng.uniform(0.05, 1.0))  # start-up, resume replay, steps, passes, calls: anywhere
+            time.sleep(rng.uniform(0.05, 3.0))  # start-up, resume replay, memory open, steps, passes, calls
             if proc.poll() is not None:
                 break  # the run finished before this kill
             os.killpg(proc.pid, signal.SIGKILL)
