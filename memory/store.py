@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
@@ -237,8 +238,9 @@ class Memory:
               source: Source = "agent") -> list[MemoryOp]:
         """Add an entry, or update its near-duplicate; then demote / evict above the cap. Returns the ops."""
         text = " ".join(text.split())[:600]
-        if not text:
-            raise ValueError("empty memory text")
+        words = {w.lower() for w in re.findall(r"[A-Za-z]{2,}", text)}
+        if len(words) < 3:  # "notex", ",11, 3},", "name_name": what a small model writes when it has nothing to say
+            raise ValueError(f"a memory needs at least 3 different words, not {text[:40]!r}")
         tags = [t[:32] for t in dict.fromkeys(tags or [])][:8]
         vec = self.embedder.one(text)
         near = self._nearest(vec, 1)

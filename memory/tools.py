@@ -37,7 +37,10 @@ class MemoryWriteTool(BaseTool):
     def run(self, ctx: ToolContext, args: BaseModel) -> ToolResult:
         assert isinstance(args, MemoryWriteArgs)
         memory = _memory(ctx)
-        ops = memory.write(args.text, ctx.step, tags=args.tags, importance=args.importance, location=_where(ctx))
+        try:
+            ops = memory.write(args.text, ctx.step, tags=args.tags, importance=args.importance, location=_where(ctx))
+        except ValueError as e:
+            raise ToolError(str(e)) from None
         first = ops[0]
         evicted = [o.entry.id for o in ops if o.op == "evict"]
         tail = f"; evicted {', '.join(evicted)} (over the cap)" if evicted else ""

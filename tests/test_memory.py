@@ -80,6 +80,9 @@ def test_a_near_duplicate_write_updates_the_entry_instead_of_adding_one():
     assert op.op == "update" and op.entry.id == "m0" and op.similarity >= 0.9
     assert op.entry.tags == ["key", "gate"] and op.entry.importance == 4 and op.entry.updated == 5
     assert op.entry.created == 1 and len(m.live) == 1
+    for junk in ("notex", ",11, 3},", "name_name", "22.3.3.5.1.2", "{mem_mem_t}...{mem_mem_m}}", "the_toy_toy_toy"):
+        with pytest.raises(ValueError, match="a memory needs at least 3 different words"):
+            m.write(junk, step=6)
     (other,) = m.write(FACTS[4], step=6)
     assert other.op == "add" and other.entry.id == "m1"
     m.apply_pending()
