@@ -245,7 +245,7 @@ class WatchApp(App[None]):
             frame.show(self.feed.blob(step.frame_ref) if step.frame_ref else None)
         except Exception:  # a missing frame blob: shown as no frame
             frame.show(None)
-        where = "live" if self.selected is None else "history"
+        where = "history" if self.selected is not None else "live" if self.feed.state != "stopped" else "latest"
         frame.border_title = f"frame · step {step.step}"
         box.border_title = f"step {step.step} · {where} · {step.label_before}"
         self.query_one("#obs", Static).update(render.observation(self.feed, step))
