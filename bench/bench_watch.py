@@ -3,12 +3,16 @@ log are the whole cost) goes on for --steps steps; every --segment steps the rea
 160x48, polling every 0.5 s) or detached, alternately, and the run's own step timestamps give the seconds per
 step with and without a watcher. Ratio = with / without (1.0: no effect), medians over the segments.
 
-    .venv/bin/python bench/bench_watch.py [--steps 3000] [--segment 250]
+--delay S makes each scripted reply take S seconds, like a model call (the env, the loop and the log still run
+at full speed between replies).
+
+    .venv/bin/python bench/bench_watch.py [--steps 3000] [--segment 250] [--delay 0]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -48,12 +52,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--segment", type=int, default=250)
+    ap.add_argument("--delay", type=float, default=0.0, help="seconds per scripted reply (a model's latency)")
     args = ap.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("needs tmux (apt-get install tmux)")
     with tempfile.TemporaryDirectory() as d:
         replies = Path(d) / "r.jsonl"
-        replies.write_text("".join(f'{{"tool": "press_buttons", "arguments": {{"buttons": ["{b}"]}}}}\n'
+        replies.write_text("".join(json.dumps({"tool": "press_buttons", "arguments": {"buttons": [b]},
+                                               "delay_s": args.delay}) + "\n"
                                    for b in ["START", "A", "DOWN", "LEFT", "UP", "RIGHT", "B", "A"]))
         run = Path(d) / "run"
         proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--env", "quest", "--model",
@@ -79,7 +85,8 @@ def main() -> None:
             a += 10
             per[i % 2 == 1].append((ts[b - 1] - ts[a]) / (b - 1 - a))
     with_w, without = statistics.median(per[True]), statistics.median(per[False])
-    report("watch", {"steps": len(ts), "segments_with_watch": len(per[True]),
+    name = "watch" if not args.delay else f"watch_delay{args.delay:g}"
+    report(name, {"steps": len(ts), "delay_s": args.delay, "segments_with_watch": len(per[True]),
                      "segments_without": len(per[False]), "ms_per_step_without": round(without * 1e3, 2),
                      "ms_per_step_with_watch": round(with_w * 1e3, 2), "ratio_with_over_without": round(
                          with_w / without, 3)}, width=26)
