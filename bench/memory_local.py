@@ -6,8 +6,8 @@ and does deleting the chromadb folder and resuming rebuild it with identical top
 2. counts the memory ops by kind and source, the steps whose prompt showed entries (MemoryRead events) and
    checks the shown text is in those prompts;
 3. takes the situations of the last 30 steps as queries, records the run index's top-k for each, deletes
-   RUN_DIR/memory, resumes the run for --more steps (the index is rebuilt from the log on first use) and
-   compares the top-k of the same queries: identical or not, printed.
+   RUN_DIR/memory, resumes the run (the index is rebuilt from the log when memory opens), compares the
+   top-k of the same queries (identical or not, printed) and runs --more steps on the rebuilt index.
 
 With --bootstrap the run starts from a short scripted run (bench/runs/memory-seed) whose agent wrote 8 true
 facts about quest into memory (the expert preset's objectives, as memories): `--bootstrap-from` carries them
@@ -121,7 +121,8 @@ def main() -> None:
     ops = Counter((e.op.op, e.op.entry.source) for _, e in r.events("memory"))
     shown = Counter(i for _, e in r.events("memory_read") for i in e.ids)
     reads = [e for _, e in r.events("memory_read") if e.purpose == "prompt"]
-    steps = list(r.steps(max(0, args.steps - 30), args.steps))
+    done = len(r.step_ids())
+    steps = list(r.steps(max(0, done - 30), done))
     queries = [(situation(e.label_before, prev.reasoning if prev else "", r.get_text(e.obs_ref)), e.label_before)
                for prev, e in zip([None, *steps[:-1]], steps, strict=True)]
     passes = Counter((e.name, e.status) for _, e in r.events("refine_pass"))
@@ -133,8 +134,8 @@ def main() -> None:
     r.close()
     before, _ = top_k(args.run, queries)
     shutil.rmtree(args.run / INDEX_DIR)
-    run_to(args.run, args.steps + args.more, args.seed)  # resumes; the index is rebuilt from the log
-    after, rebuilt = top_k(args.run, queries)
+    after, rebuilt = top_k(args.run, queries)  # a resume opens memory: the index is rebuilt from the log
+    run_to(args.run, args.steps + args.more, args.seed)  # and the run goes on with it
     result = {
         "run": str(args.run), "steps": args.steps, "wall_s": round(wall, 1),
         "memory_ops": {f"{op} ({src})": n for (op, src), n in sorted(ops.items())},
