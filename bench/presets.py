@@ -3,7 +3,7 @@ milestones reached and the median button presses to each, for
 
 - minimal          H_min: observation + buttons, no meta-tools, no refiner
 - expert           hand-engineered: curated objectives, navigate_to (A*), a battle sub-agent
-- continual        minimal + meta-tools + the refiner, all on the local model
+- continual        minimal + meta-tools + vector memory + the refiner, all on the local model
 - continual-good   continual whose refiner is scripted to make edits known to be good: at the first pass
                    (step 25) it writes the expert preset's objectives and tips into the prompt, turns
                    navigate_to on and defines the battle sub-agent. It shows whether the pipeline (passes,
@@ -58,6 +58,7 @@ def good_refiner(path: Path) -> Path:
             "analysis": "battles need many A presses",
             "edits": [{"op": "define", "name": "battle", "instructions": battle.instructions, "tools": battle.tools,
                        "max_turns": battle.max_turns, "returns": battle.returns, "why": "a battle helper"}]}},
+        {"tool": "propose_memory_edits", "arguments": {"analysis": "nothing to change", "edits": []}},
     ]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return path
