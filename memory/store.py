@@ -36,6 +36,19 @@ Source = Literal["agent", "refiner", "bootstrap"]
 OpKind = Literal["add", "update", "demote", "forget", "evict"]
 
 
+REF = re.compile(r"\[m\d+\]")
+
+
+def normalized(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def contains(a: str, b: str) -> bool:
+    """One text holds the other (case, punctuation and spacing aside)."""
+    na, nb = normalized(a), normalized(b)
+    return bool(na and nb) and (na in nb or nb in na)
+
+
 class MemorySettings(BaseModel):
     """Part of the harness document (editable by the refiner through the versions API)."""
 
@@ -237,21 +250,26 @@ class Memory:
     def write(self, text: str, step: int, tags: list[str] | None = None, importance: int = 3, location: str = "",
               source: Source = "agent") -> list[MemoryOp]:
         """Add an entry, or update its near-duplicate; then demote / evict above the cap. Returns the ops."""
-        text = " ".join(text.split())[:600]
+        text = " ".join(REF.sub(" ", text).split())[:600]  # "[m12] ...": an entry the model copied from its prompt
         words = {w.lower() for w in re.findall(r"[A-Za-z]{2,}", text)}
         if len(words) < 3:  # "notex", ",11, 3},", "name_name": what a small model writes when it has nothing to say
             raise ValueError(f"a memory needs at least 3 different words, not {text[:40]!r}")
         tags = [t[:32] for t in dict.fromkeys(tags or [])][:8]
         vec = self.embedder.one(text)
-        near = self._nearest(vec, 1)
-        if near and near[0][1] >= self.settings.dedup_similarity:
-            old, sim = self.live[near[0][0]], near[0][1]
-            entry = old.model_copy(update={
-                "text": text, "tags": list(dict.fromkeys([*old.tags, *tags]))[:8],
-                "importance": max(old.importance, importance), "location": location or old.location,
-                "updated": step, "vec_ref": self.blob_ref(vec_bytes(vec))})
-            return [self._emit(MemoryOp(op="update", entry=entry, step=step, similarity=round(sim, 4),
-                                        reason=f"near-duplicate of {old.id}"), vec)]
+        for near_id, sim in self._nearest(vec, 3):
+            old = self.live[near_id]
+            # near-duplicate: very close in meaning, or a close copy of part of it (a truncated echo of an entry
+            # shown in the prompt scores under the threshold but says nothing new)
+            if sim >= self.settings.dedup_similarity or (sim >= 0.7 and contains(old.text, text)):
+                entry = old.model_copy(update={
+                    "text": old.text if len(text) < len(old.text) and contains(old.text, text) else text,
+                    "tags": list(dict.fromkeys([*old.tags, *tags]))[:8], "importance": max(old.importance, importance),
+                    "location": location or old.location, "updated": step})
+                changed = entry.text != old.text
+                if changed:
+                    entry = entry.model_copy(update={"vec_ref": self.blob_ref(vec_bytes(vec))})
+                return [self._emit(MemoryOp(op="update", entry=entry, step=step, similarity=round(sim, 4),
+                                            reason=f"near-duplicate of {old.id}"), vec if changed else None)]
         entry = MemoryEntry(id=f"m{self.next_id}", text=text, tags=tags, importance=importance, location=location,
                             created=step, updated=step, source=source, vec_ref=self.blob_ref(vec_bytes(vec)))
         return [self._emit(MemoryOp(op="add", entry=entry, step=step), vec), *self._sweep(step)]

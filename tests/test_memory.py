@@ -91,6 +91,22 @@ def test_a_near_duplicate_write_updates_the_entry_instead_of_adding_one():
     assert [o.op for o in log.ops] == ["add", "update", "add", "update"]
 
 
+def test_an_echo_of_an_entry_from_the_prompt_updates_it_and_keeps_the_whole_text():
+    """Seen on a local run: SmolLM2 copies entries it was shown ("[m1]HOME bedroom: Mom stands at ...", cut
+    short), which scored under the 0.9 threshold and were added again and again."""
+    log = Log()
+    m = log.memory()
+    full = ("HOME bedroom: Mom stands at (10, 9) in front of the door at (10, 10). Stand next to her and press A "
+            "four times to talk.")
+    m.write(full, step=0, importance=5)
+    (op,) = m.write("[m0]HOME bedroom: Mom stands at (10, 9) in front of the door at (10, 10)", step=3, importance=2)
+    assert (op.op, op.entry.id, op.entry.text, op.entry.importance) == ("update", "m0", full, 5)
+    assert op.similarity < 0.9 and len(m.live) == 1
+    m.apply_pending()
+    (again,) = m.write("[m0] [m0]HOME bedroom: mom stands at (10, 9) in front of the door", step=4)
+    assert again.op == "update" and len(m.live) == 1
+
+
 def test_a_search_in_a_step_that_forgot_many_entries_still_finds_the_live_ones():
     """Found by the memory benchmark: pending forgets stay in the index until the commit, and the index
     was asked for too few candidates to make up for them."""
