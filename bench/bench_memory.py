@@ -15,7 +15,7 @@ Memory (memory/store.py, all-MiniLM-L6-v2 through onnxruntime, a persistent chro
 2. Retrieval at N: p50/p95/p99 of `Memory.search(query, k=5)` over --queries short queries, query embedding
    included (goal: p95 < 10 ms), split into the query embedding alone and the chromadb query alone (a
    precomputed vector, the same n_results `search` asks for). Also a step-situation query as the runtime builds
-   for each step's retrieval (location, reasoning, the text observation with its ASCII map: up to 256 tokens).
+   for each step's retrieval (harness.memories.situation: the place and the last reasoning).
 3. Rebuild: the index folder is deleted and the memory reopened from the same history (`Memory.load`): time, and
    whether the top-5 ids of 50 queries are identical before and after.
 
@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._results import RESULTS  # noqa: E402
 from harness.log.store import blob_ref  # noqa: E402
+from harness.memories import situation  # noqa: E402
 from memory.embed import Embedder, shared  # noqa: E402
 from memory.store import Memory, MemoryEntry, MemoryOp, MemorySettings, vec_bytes, vec_of  # noqa: E402
 from skills.bridge import ActBridge  # noqa: E402
@@ -189,8 +190,8 @@ def queries(n: int, seed: int) -> list[str]:
 
 
 def step_queries(n: int, seed: int) -> list[str]:
-    """What the runtime retrieves with at each step (harness.memories.situation): location label, the last
-    reasoning (<= 300 chars), the text observation (<= 600 chars) with its ASCII map."""
+    """What the runtime retrieves with at each step: harness.memories.situation(place, reasoning, observation)
+    (the place and the reasoning; the observation with its ASCII map is built but, as at run time, left out)."""
     rng = random.Random(seed + 2)
     out = []
     for _ in range(n):
@@ -203,7 +204,7 @@ def step_queries(n: int, seed: int) -> list[str]:
                f"  Facing: {rng.choice(['UP', 'DOWN', 'LEFT', 'RIGHT'])}\nCan move: yes  In battle: no\n"
                f"Items: {', '.join(rng.sample(ITEMS, 3))}\nMap (@ is you; legend in your instructions):\n"
                + "\n".join(rows))
-        out.append(f"{place}\n{reasoning[:300]}\n{obs[:600]}")
+        out.append(situation(place, reasoning, obs))
     return out
 
 
