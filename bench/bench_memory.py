@@ -190,21 +190,14 @@ def queries(n: int, seed: int) -> list[str]:
 
 
 def step_queries(n: int, seed: int) -> list[str]:
-    """What the runtime retrieves with at each step: harness.memories.situation(place, reasoning, observation)
-    (the place and the reasoning; the observation with its ASCII map is built but, as at run time, left out)."""
+    """What the runtime retrieves with at each step: harness.memories.situation(place, reasoning)."""
     rng = random.Random(seed + 2)
     out = []
     for _ in range(n):
         place = rng.choice(PLACES)
         reasoning = _fill(rng, rng.choice(TEMPLATES))[0] + " I should go " + rng.choice(DIRS) + " and look for the " \
             + rng.choice(ITEMS) + " before talking to anyone else."
-        rows = ["".join(rng.choice("....#####~TT") for _ in range(10)) for _ in range(9)]
-        rows[4] = rows[4][:5] + "@" + rows[4][6:]
-        obs = (f"Location: {place} (map {rng.randint(0, 60)})  Position: x={rng.randint(0, 19)} y={rng.randint(0, 17)}"
-               f"  Facing: {rng.choice(['UP', 'DOWN', 'LEFT', 'RIGHT'])}\nCan move: yes  In battle: no\n"
-               f"Items: {', '.join(rng.sample(ITEMS, 3))}\nMap (@ is you; legend in your instructions):\n"
-               + "\n".join(rows))
-        out.append(situation(place, reasoning, obs))
+        out.append(situation(place, reasoning))
     return out
 
 

@@ -123,7 +123,7 @@ def main() -> None:
     reads = [e for _, e in r.events("memory_read") if e.purpose == "prompt"]
     done = len(r.step_ids())
     steps = list(r.steps(max(0, done - 30), done))
-    queries = [(situation(e.label_before, prev.reasoning if prev else "", r.get_text(e.obs_ref)), e.label_before)
+    queries = [(situation(e.label_before, prev.reasoning if prev else ""), e.label_before)
                for prev, e in zip([None, *steps[:-1]], steps, strict=True)]
     passes = Counter((e.name, e.status) for _, e in r.events("refine_pass"))
     first_call = {}

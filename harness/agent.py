@@ -487,7 +487,7 @@ class Agent:
             return ""
         last = self.recent[-1].reasoning if self.recent else ""
         label = progress_of(self.info).text()
-        query = situation(label, last, self.obs["text"])
+        query = situation(label, last)
         parts = []
         if memory is not None and memory.settings.top_k:
             hits = memory.search(query, location=label)

@@ -56,7 +56,7 @@ def bootstrap_ops(reader: RunReader) -> list[tuple[list[BaseEvent], list[bytes]]
     return out
 
 
-def situation(label: str, reasoning: str, obs_text: str) -> str:
+def situation(label: str, reasoning: str) -> str:
     """What a step's retrieval asks about: where the agent is and what it was thinking. Not the observation
     text: its status lines and text map are the same boilerplate at every step and drown the place in the
     embedding (measured on a local run at HOME: with them the top hit was an entry quoting "HERO L1 20/20HP"
