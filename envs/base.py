@@ -120,6 +120,29 @@ def sanitize_text(text: str, max_length: int = TEXT_MAX_LENGTH) -> str:
     return text[:max_length]
 
 
+TASK_OUTCOMES: tuple[str, ...] = ("success", "fail")
+
+
+def task_milestone(index: int, task_type: str, success: bool, reward: float) -> str:
+    """The milestone name a task-stream env (miniwob, desktop) reports on the step one task of the stream
+    ends: `task:0007:click-button:success:0.83`. `harness inspect` turns these into success rates per task
+    type; the runtime makes them sticky like any milestone, so they are reported once, at the end step."""
+    if ":" in task_type:
+        raise ValueError(f"a task type has no ':' ({task_type!r})")
+    return f"task:{index:04d}:{task_type}:{'success' if success else 'fail'}:{reward:.2f}"
+
+
+def parse_task_milestone(name: str) -> tuple[int, str, bool, float] | None:
+    """(index, task type, success, reward) of a `task_milestone` name; None for any other milestone."""
+    parts = name.split(":")
+    if len(parts) != 5 or parts[0] != "task" or parts[3] not in TASK_OUTCOMES:
+        return None
+    try:
+        return int(parts[1]), parts[2], parts[3] == "success", float(parts[4])
+    except ValueError:
+        return None
+
+
 def progress_of(info: dict[str, Any]) -> Progress:
     """`info["progress"]` as a Progress (envs may hand a plain dict)."""
     p = info.get("progress")

@@ -42,6 +42,16 @@ ENVS: dict[str, EnvEntry] = {
                             rom="required", kwargs={"game": "pokecrystal"}),
     "form": EnvEntry("envs.form:FormEnv", "harness/Form-v0",
                      "web-form stand-in: a seeded stream of fill / tick / choose tasks (pure Python, no ROM)"),
+    "quest-gba": EnvEntry("envs.gba.env:GBAEnv", "harness/QuestGBA-v0",
+                          "QUEST-GBA, the homebrew Game Boy Advance game built from this repo's source (mGBA)",
+                          rom="bundled", kwargs={"game": "quest-gba"}, bundled_rom="envs.gba.quest.build:ensure_built"),
+    "emerald": EnvEntry("envs.gba.env:GBAEnv", "harness/PokemonEmerald-v0",
+                        "Pokémon Emerald (Game Boy Advance on mGBA, bring your own ROM)",
+                        rom="required", kwargs={"game": "emerald"}),
+    "miniwob": EnvEntry("envs.web.miniwob:MiniWoBEnv", "harness/MiniWoB-v0",
+                        "MiniWoB++ web tasks in headless Chromium, chained without reset (--tasks a,b,c)"),
+    "desktop": EnvEntry("envs.desktop.env:DesktopEnv", "harness/Desktop-v0",
+                        "desktop GUI tasks on a virtual X display (Xvfb): a Tk app of ours and Debian programs"),
 }
 
 

@@ -64,11 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="start a new run", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    run.add_argument("--env", default="quest", help="quest and form (built in), pokered, pokeyellow, pokecrystal")
+    run.add_argument("--env", default="quest", help="quest, quest-gba and form (built in); miniwob (web) and "
+                     "desktop (Xvfb); pokered, pokeyellow, pokecrystal, emerald (bring your own ROM)")
     run.add_argument("--rom", help="your ROM file (required for the Pokemon games)")
     run.add_argument("--harness", default="minimal", help="starting harness preset: minimal, expert, continual")
     run.add_argument("--run-dir", type=Path, help="where the run store goes (default runs/<env>-<time>)")
     run.add_argument("--seed", type=int, default=0, help="seed for the single env.reset()")
+    run.add_argument("--tasks", help="task-stream envs (miniwob, desktop): the task types to chain, e.g. "
+                                     "click-button,enter-text (default: a seeded stream over every type)")
     run.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
     run.add_argument("--savestate-every", type=int, default=25, help="savestate interval in steps (resume speed)")
     run.add_argument("--history", type=int, default=6, help="fewest recent steps kept in the model's context")
@@ -184,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help='one step of any env, after --press; repeatable, e.g. --act \'{"name": "click", '
                             '"arguments": {"ref": 2}}\'')
     probe.add_argument("--frames-per-step", type=int, help="emulator frames per step (Game Boy default 120)")
+    probe.add_argument("--tasks", help="task-stream envs (miniwob, desktop): the task types, e.g. click-button")
     probe.add_argument("--save-state", type=Path, help="write the savestate after the presses here")
     probe.add_argument("--screenshot", type=Path, help="write the final frame as PNG here")
     probe.add_argument("--json", action="store_true", help="print the raw fields as JSON")
@@ -196,7 +200,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.run import default_run_dir, start_run
 
     cfg = RunConfig(env=args.env, rom=args.rom, model=args.model, harness=args.harness, steps=args.steps,
-                    seed=args.seed, frames_per_step=args.frames_per_step, savestate_every=args.savestate_every,
+                    seed=args.seed, env_options=_task_options(args), frames_per_step=args.frames_per_step,
+                    savestate_every=args.savestate_every,
                     history=args.history, max_meta_calls=args.max_meta_calls, summary_every=args.summary_every,
                     bootstrap_from=args.bootstrap_from,
                     refine={"enabled": _refine_flag(args)}, refiner_model=args.refiner_model,
@@ -206,6 +211,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     display = make_display(args.quiet)
     agent = start_run(cfg, run_dir, display)
     return _drive(agent, cfg.steps, run_dir)
+
+
+def _task_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--tasks a,b,c -> {"tasks": [...]} for the env factory (one that takes no tasks says so in one line)."""
+    if not getattr(args, "tasks", None):
+        return {}
+    return {"tasks": [t.strip() for t in args.tasks.split(",") if t.strip()]}
 
 
 def _refine_flag(args: argparse.Namespace) -> bool | None:
@@ -496,7 +508,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         except json.JSONDecodeError as e:
             raise ValueError(f"--act {text!r} is not JSON ({e.msg})") from None
     options = {"frames_per_step": args.frames_per_step} if args.frames_per_step else {}
-    env = make_env(args.env, rom=args.rom, **options)
+    env = make_env(args.env, rom=args.rom, **options, **_task_options(args))
     try:
         obs, info = env.reset(seed=0)
         if presses and "press_buttons" not in {spec.name for spec in env.action_tools()}:

