@@ -382,10 +382,20 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         console.print(f"refiner: {ref['passes']} passes ({ref['failed_passes']} failed), {ref['proposals']} edits "
                       f"proposed, {ref['applied']} applied, {ref['refused']} refused, {ref['rolled_back']} rolled back"
                       f"  (harness versions: harness versions {summary['run_dir']})")
+    from envs.base import parse_task_milestone
+
     table = Table("milestone", "step", "presses", "tokens", "$")
     for m in summary["milestones"]:
-        table.add_row(m["name"], str(m["step"]), str(m["button_presses"]), str(m["tokens"]), f"{m['cost_usd']:.4f}")
+        if parse_task_milestone(m["name"]) is None:  # a task stream's per-task outcomes go in the table below
+            table.add_row(m["name"], str(m["step"]), str(m["button_presses"]), str(m["tokens"]),
+                          f"{m['cost_usd']:.4f}")
     console.print(table)
+    if summary["tasks"]:
+        tasks = Table("task type", "tasks", "successes", "success rate", "mean reward", title="tasks in the stream")
+        for kind, t in summary["tasks"].items():
+            tasks.add_row(kind, str(t["tasks"]), str(t["successes"]), f"{t['success_rate']:.0%}",
+                          f"{t['mean_reward']:.2f}", style="bold" if kind == "all" else None)
+        console.print(tasks)
     return 0
 
 

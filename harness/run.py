@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from envs.base import Env
+from envs.base import Env, parse_task_milestone
 from harness.agent import Agent
 from harness.budget import Budget
 from harness.config import RunConfig
@@ -223,6 +223,7 @@ def summarize(run_dir: Path) -> dict[str, Any]:
             "harness_version": version.version if version else 0,
             "harness_versions": reader.count("harness_version"),
             "milestones": milestones,
+            "tasks": task_stats(milestones),
             "tokens_in": tokens_in,
             "tokens_out": calls_totals.tokens_out if calls_totals else 0,
             "tokens_cached": calls_totals.tokens_cached if calls_totals else 0,
@@ -239,3 +240,21 @@ def summarize(run_dir: Path) -> dict[str, Any]:
             "model_errors": reader.count("model_error"),
             "resumes": reader.count("run_resumed"),
         }
+
+
+def task_stats(milestones: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per task type of a task-stream env (miniwob, desktop): tasks ended, successes, success rate and mean
+    reward, from the `task:...` milestones (envs.base.task_milestone); "all" totals them. Empty for envs
+    without a task stream."""
+    by_type: dict[str, list[tuple[bool, float]]] = {}
+    for m in milestones:
+        parsed = parse_task_milestone(m["name"])
+        if parsed is not None:
+            _, kind, success, reward = parsed
+            by_type.setdefault(kind, []).append((success, reward))
+    if not by_type:
+        return {}
+    rows = sorted(by_type.items()) + [("all", [x for runs in by_type.values() for x in runs])]
+    return {kind: {"tasks": len(runs), "successes": sum(ok for ok, _ in runs),
+                   "success_rate": round(sum(ok for ok, _ in runs) / len(runs), 4),
+                   "mean_reward": round(statistics.fmean(r for _, r in runs), 4)} for kind, runs in rows}
