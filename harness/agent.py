@@ -48,10 +48,10 @@ from harness.log.events import (
     Summary,
     ToolCallRecord,
 )
-from harness.log.store import RunStore, Transaction, blob_ref
+from harness.log.store import RunReader, RunStore, Transaction, blob_ref
 from harness.memories import SkillIndex, open_memory, recall_text, situation, skills_text
 from harness.milestones import MilestoneTracker
-from harness.models.base import Message, Model, ModelError, ModelReply, Usage
+from harness.models.base import ImagePart, Message, Model, ModelError, ModelReply, Usage
 from harness.prompt import (
     SUMMARY_CHARS,
     build_messages,
@@ -68,7 +68,7 @@ from harness.state.versions import SUBAGENT_FORBIDDEN, Versions
 from memory.store import Memory
 from tools import NONE, REQUIRED, Tool, ToolError, ToolResult, load_tool
 from tools.actions import action_dict, action_tools
-from tools.base import SpanInfo
+from tools.base import SpanInfo, ToolCall
 from tools.parse import FormatError, ParsedCall, parse_call
 from tools.subagents import ReturnToCaller
 
@@ -594,3 +594,14 @@ def store_prompt(tx: Transaction, messages: list[Message]) -> str:
             part["tool_call_id"] = m.tool_call_id
         parts.append(part)
     return tx.blob(json.dumps(parts, separators=(",", ":")))
+
+
+def load_prompt(reader: RunReader, ref: str) -> list[Message]:
+    """The messages `store_prompt` stored (images come back as their PNGs in base64)."""
+    out = []
+    for part in json.loads(reader.get_text(ref)):
+        images = [ImagePart(png_b64=reader.get_text(r)) for r in part.get("image_refs", [])]
+        out.append(Message(role=part["role"], content=reader.get_text(part["content_ref"]), images=images,
+                           tool_calls=[ToolCall.model_validate(c) for c in part.get("tool_calls", [])],
+                           tool_call_id=part.get("tool_call_id", "")))
+    return out
