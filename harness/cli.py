@@ -29,6 +29,7 @@ examples:
   harness control runs/quest-20261122-101500 pause             # pause / resume / stop a live run
   harness probe --env quest --press START,A,DOWN --json        # what the agent would see
   harness probe --env form --act '{"name": "click", "arguments": {"ref": 1}}'
+  harness colearn --env quest --student local --teacher expert:quest --iterations 5 --rollout-steps 256
 
 harness presets (--harness):
   minimal     H_min: observation + buttons + a generic prompt, no meta-tools
@@ -191,7 +192,59 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--save-state", type=Path, help="write the savestate after the presses here")
     probe.add_argument("--screenshot", type=Path, help="write the final frame as PNG here")
     probe.add_argument("--json", action="store_true", help="print the raw fields as JSON")
+    col = sub.add_parser(
+        "colearn", help="co-learning: roll out, score, relabel with a teacher, LoRA-train the student, swap it in",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Reset-free co-learning iterations in ONE run: each rolls out --rollout-steps through the live "
+                    "harness, scores the transitions with a process reward (0.4 progress + 0.3 correctness + 0.2 "
+                    "reasoning + 0.1 format, stride-8 windows), has the teacher relabel the windows under "
+                    "--threshold, fine-tunes the student on that shard (LoRA, TRL + PEFT; CUDA if present) and "
+                    "swaps the new weights in, then goes on from the same emulator state. `expert:quest` is a "
+                    "PROGRAMMATIC teacher and PRM that read the game's own maps and route (privileged knowledge "
+                    "the student never sees); any model spec works as teacher / PRM. Run the same command again "
+                    "to resume after a crash: finished phases are skipped.")
+    col.add_argument("--env", default="quest")
+    col.add_argument("--student", default="local", help="the model trained and swapped (local: SmolLM2)")
+    col.add_argument("--teacher", default="expert:quest", help="expert:quest (programmatic) or a model spec")
+    col.add_argument("--prm", default="expert:quest", help="process reward: expert:quest or a model spec")
+    col.add_argument("--iterations", type=int, default=5)
+    col.add_argument("--rollout-steps", type=int, default=256, help="K, steps rolled out per iteration")
+    col.add_argument("--harness", default="minimal", help="harness preset the student plays with")
+    col.add_argument("--seed", type=int, default=0)
+    col.add_argument("--run-dir", type=Path, help="default runs/colearn-<env>-<time>; an existing one is resumed")
+    col.add_argument("--threshold", type=float, default=0.5, help="windows with a mean reward below are relabeled")
+    col.add_argument("--epochs", type=float, default=3.0)
+    col.add_argument("--lr", type=float, default=5e-6, help="learning rate (the paper's soft SFT: 5e-6)")
+    col.add_argument("--train-steps", type=int, default=-1, help="cap on optimizer steps per iteration (-1: none)")
+    col.add_argument("--batch-size", type=int, default=4)
+    col.add_argument("--max-length", type=int, default=1024, help="tokens per training example")
+    col.add_argument("--rank", type=int, default=8, help="LoRA rank")
+    col.add_argument("--top-layers", type=int, help="LoRA on the last N layers only")
+    col.add_argument("--threads", type=int, help="torch CPU threads for training")
     return parser
+
+
+def cmd_colearn(args: argparse.Namespace) -> int:
+    import time as _time
+
+    from harness.colearn.loop import Colearn, ColearnConfig
+
+    cfg = ColearnConfig(env=args.env, student=args.student, teacher=args.teacher, prm=args.prm,
+                        iterations=args.iterations, rollout_steps=args.rollout_steps, harness=args.harness,
+                        seed=args.seed, prm_settings={"threshold": args.threshold},
+                        train={"epochs": args.epochs, "lr": args.lr, "max_steps": args.train_steps,
+                               "batch_size": args.batch_size, "max_length": args.max_length, "rank": args.rank,
+                               "top_layers": args.top_layers, "threads": args.threads})
+    run_dir = args.run_dir or Path("runs") / f"colearn-{args.env}-{_time.strftime('%Y%m%d-%H%M%S')}"
+    rows = Colearn(cfg, run_dir, log=lambda m: print(f"[colearn] {m}", flush=True)).run()
+    print(f"{'iter':>4} {'steps':>11} {'milestones':>10} {'reward':>7} {'shard':>5} {'loss':>8}  phases (s)")
+    for r in rows:
+        loss = f"{r['train_loss']:.4f}" if r["train_loss"] is not None else "-"
+        phases = " ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items())
+        print(f"{r['iteration']:>4} {r['steps'][0]:>5}-{r['steps'][1]:<5} {r['milestone_index']:>10} "
+              f"{r['mean_reward']:>7.3f} {r['shard_size']:>5} {loss:>8}  {phases}")
+    print(f"run: {run_dir}  (harness inspect {run_dir})")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -577,11 +630,12 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "versions": cmd_versions,
                 "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe, "skill": cmd_skill,
-                "memory": cmd_memory, "watch": cmd_watch, "replay": cmd_replay, "report": cmd_report}
+                "memory": cmd_memory, "watch": cmd_watch, "replay": cmd_replay, "report": cmd_report,
+                "colearn": cmd_colearn}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:
-        print(f"harness: error: {e}", file=sys.stderr)
+        print(f"harness: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `harness diff ... | head`: the reader left, nothing to report
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - interpreter shutdown flushes stdout again
@@ -589,6 +643,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # disk full, permissions: one line, the log keeps every committed step
         print(f"harness: error: {e.strerror or e} ({getattr(e, 'filename', '') or ''})", file=sys.stderr)
         return 2
+
+
+def _one_line(e: BaseException) -> str:
+    """A pydantic ValidationError as one line ("prm_settings.threshold: Input should be ..."); others as they are."""
+    from pydantic import ValidationError
+
+    if isinstance(e, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, err['loc'])) or 'input'}: {err['msg']}" for err in e.errors())
+    return " ".join(str(e).split("\n")[:1]) if "\n" in str(e) and isinstance(e, ValueError) else str(e)
 
 
 if __name__ == "__main__":

@@ -138,6 +138,9 @@ def resume_run(run_dir: Path, overrides: dict[str, Any], display: Display | None
     t0 = time.monotonic()
     store = RunStore(run_dir)
     previous = load_config(store)
+    swapped = store.last(ModelSwap)  # co-learning swaps new weights in mid-run: the last swap is the model now
+    if swapped is not None:
+        previous = previous.model_copy(update={"model": swapped.new})
     cfg = previous.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     model = make_model(cfg.model, PriceTable.load(cfg.prices))
     versions = load_versions(store)

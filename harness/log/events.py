@@ -312,16 +312,27 @@ class MemoryRead(BaseEvent):
     query: str = ""
 
 
+class ColearnPhase(BaseEvent):
+    """A finished phase of a co-learning iteration (rollout, relabel, train, convert, swap; "iteration" closes
+    it with the iteration's numbers). A resumed `harness colearn` skips the phases on record."""
+
+    kind: Literal["colearn_phase"] = "colearn_phase"
+    iteration: int
+    phase: Literal["rollout", "relabel", "train", "convert", "swap", "iteration"]
+    seconds: float
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 Event = Annotated[
     RunStarted | RunResumed | RunStopped | HarnessVersion | Rollback | Step | ModelCall | ModelErrorEvent
     | FormatFailure | Milestone | Savestate | EditRefused | RefinePass | GateDecision | SpanStart | SpanEnd
-    | ControlRequest | ControlApplied | ModelSwap | Summary | MemoryWrite | MemoryRead | SubStep,
+    | ControlRequest | ControlApplied | ModelSwap | Summary | MemoryWrite | MemoryRead | SubStep | ColearnPhase,
     Field(discriminator="kind"),
 ]
 EVENT_TYPES: tuple[type[BaseEvent], ...] = (
     RunStarted, RunResumed, RunStopped, HarnessVersion, Rollback, Step, ModelCall, ModelErrorEvent, FormatFailure,
     Milestone, Savestate, EditRefused, RefinePass, GateDecision, SpanStart, SpanEnd, ControlRequest, ControlApplied,
-    ModelSwap, Summary, MemoryWrite, MemoryRead, SubStep,
+    ModelSwap, Summary, MemoryWrite, MemoryRead, SubStep, ColearnPhase,
 )
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 

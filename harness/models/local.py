@@ -71,17 +71,19 @@ def smollm2_path() -> Path:
     return path
 
 
-def load_llama(path: Path, n_ctx: int = 4096, n_threads: int = 2) -> tuple[Llama, threading.Lock]:
-    """The process-wide llama.cpp instance for this file, and the lock that serialises its use
-    (a llama.cpp context is not thread-safe)."""
+def load_llama(path: Path, n_ctx: int = 4096, n_threads: int = 2, lora: Path | None = None,
+               ) -> tuple[Llama, threading.Lock]:
+    """The process-wide llama.cpp instance for this file (and LoRA adapter), and the lock that serialises
+    its use (a llama.cpp context is not thread-safe)."""
     try:
         from llama_cpp import Llama
     except ImportError:
         raise RuntimeError(_INSTALL_LLAMA) from None
-    key = (str(Path(path).resolve()), n_ctx, n_threads)
+    key = (str(Path(path).resolve()), n_ctx, n_threads, str(Path(lora).resolve()) if lora else "")
     with _LOAD_LOCK:
         if key not in _LOADED:
-            llm = Llama(model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
+            llm = Llama(model_path=key[0], n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False,
+                        lora_path=key[3] or None)
             atexit.register(llm.close)  # free it before interpreter teardown (llama.cpp's __del__ fails then)
             _LOADED[key] = (llm, threading.Lock())
         return _LOADED[key]
@@ -194,10 +196,14 @@ class LocalModel:
         temperature: float = 1.0,  # at 135M, lower temperatures collapse onto one repeated press pattern
         seed: int | None = None,
         prices: PriceTable | None = None,
+        lora: str | Path | None = None,
     ) -> None:
         path = Path(model_path) if model_path else smollm2_path()
         if not path.is_file():
             raise ValueError(f"model file not found: {path} (expected a .gguf file, e.g. local:/models/x.gguf)")
+        if lora is not None and not Path(lora).is_file():
+            raise ValueError(f"LoRA adapter not found: {lora} (expected a GGUF adapter, as `harness colearn` writes)")
+        self.lora = Path(lora) if lora else None
         self.spec = spec
         self.model_name = path.stem
         self.max_tokens = max_tokens
@@ -207,7 +213,7 @@ class LocalModel:
         self.temperature = temperature
         self.seed = seed
         self.prices = prices or PriceTable()
-        self.llm, self.lock = load_llama(path, n_ctx, n_threads)
+        self.llm, self.lock = load_llama(path, n_ctx, n_threads, self.lora)
         self.prompt = ChatPrompt(self.llm)
         self._grammars: dict[str, LlamaGrammar] = {}
         self._ids = itertools.count(1)
@@ -217,15 +223,20 @@ class LocalModel:
     @classmethod
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> LocalModel:
         """`local` (bundled SmolLM2) or `local:<path-to.gguf>`, optionally `#seed=N` (sampling seed; runs with
-        the same seed and prompts reply the same; default: a fresh seed each run)."""
+        the same seed and prompts reply the same; default: a fresh seed each run) and `#lora=<adapter.gguf>`
+        (a LoRA adapter applied on top, as co-learning swaps in), comma-separated."""
         rest, _, opts = rest.partition("#")
-        seed = None
+        seed, lora = None, None
         for opt in filter(None, (o.strip() for o in opts.split(","))):
             key, _, value = opt.partition("=")
-            if key != "seed" or not value.lstrip("-").isdigit():
-                raise ValueError(f"model spec {spec!r}: unknown option {'#' + opt!r} (known options: #seed=N)")
-            seed = int(value)
-        return cls(rest or None, spec=spec, prices=prices, seed=seed)
+            if key == "seed" and value.lstrip("-").isdigit():
+                seed = int(value)
+            elif key == "lora" and value:
+                lora = value
+            else:
+                raise ValueError(f"model spec {spec!r}: unknown option {'#' + opt!r} "
+                                 "(known options: #seed=N, #lora=<adapter.gguf>)")
+        return cls(rest or None, spec=spec, prices=prices, seed=seed, lora=lora)
 
     def __repr__(self) -> str:
         return f"LocalModel(spec={self.spec!r})"
@@ -258,6 +269,22 @@ class LocalModel:
         system = f"{system}\n\n{tools_prompt(tools, bare=True) if tools else ''}".strip()
         rest = [{"role": m.role, "content": m.content} for m in as_text_messages(messages) if m.role != "system"]
         return [{"role": "system", "content": system}, *rest]
+
+    def render_example(self, messages: list[Message], tools: list[ToolSpec], reply: ToolCall,
+                       tool_choice: ToolChoice = REQUIRED) -> tuple[str, str]:
+        """(prompt, completion) as text, exactly as `generate` would see this call and spell this reply: the
+        training example co-learning fine-tunes on. The forced start of the reply goes with the prompt."""
+        mode, callable_tools = resolve_tool_choice(tools, tool_choice)
+        bare = mode == REQUIRED and len(tools) == 1
+        prefix = self.grammar(callable_tools, allow_answer=mode == AUTO, bare=bare)[0] if mode != NONE else ""
+        hint = choice_hint(mode, callable_tools, tools)
+        chat = self.chat_messages(messages, tools) + ([{"role": "user", "content": hint}] if hint else [])
+        prompt = self.prompt.formatter(messages=chat).prompt  # type: ignore[arg-type]
+        body = json.dumps(reply.arguments if bare else {"tool": reply.name, "arguments": reply.arguments},
+                          separators=(",", ":"), ensure_ascii=False)
+        if prefix and not body.startswith(prefix):
+            raise ValueError(f"reply {body[:60]!r} does not start with the forced {prefix!r}")
+        return prompt + prefix, body[len(prefix):] + self.prompt.eos_text
 
     def fit(
         self, chat: list[dict[str, str]], max_tokens: int | None = None, tail: list[dict[str, str]] | None = None

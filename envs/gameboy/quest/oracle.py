@@ -211,6 +211,9 @@ def describe(view: View) -> str:
     m = view.next_milestone()
     if m is None:
         return "every milestone is reached"
+    if view.mode in MODE_KEY:
+        what = {"TITLE": "the title screen", "MENU": "the menu"}.get(view.mode, f"the {view.mode.lower()}")
+        return f"{MODE_KEY[view.mode]} moves on from {what}; next: {m}"
     buttons = best_buttons(view)
     return f"next: {m} ({distance(view)} presses away); press {' or '.join(buttons) or 'nothing'}"
 
