@@ -221,7 +221,27 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--rank", type=int, default=8, help="LoRA rank")
     col.add_argument("--top-layers", type=int, help="LoRA on the last N layers only")
     col.add_argument("--threads", type=int, help="torch CPU threads for training")
+    swp = sub.add_parser("sweep", help="run a grid (env x preset x model x seed) as independent runs on Ray",
+                         description="Run a grid of independent runs on Ray (local by default) and write the "
+                         "combined report (median presses per milestone per preset). CONFIG is a TOML or JSON file "
+                         "with envs, harnesses, models, seeds (lists), steps, cpus_per_run. A run whose worker dies "
+                         "is retried and resumes from its run store; running the same command again resumes too.",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    swp.add_argument("config", type=Path, help="the grid (TOML or JSON)")
+    swp.add_argument("--out", type=Path, help="sweep folder (default runs/sweep-<config name>)")
+    swp.add_argument("--address", help="an existing Ray cluster (default: start Ray on this machine)")
     return parser
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from harness.sweep import SweepConfig, report_markdown, sweep
+
+    cfg = SweepConfig.load(args.config)
+    out = args.out or Path("runs") / f"sweep-{args.config.stem}"
+    report = sweep(cfg, out, args.address, log=lambda m: print(m, flush=True))
+    print(report_markdown(report))
+    print(f"wrote {out / 'report.md'} and {out / 'report.json'}")
+    return 0
 
 
 def cmd_colearn(args: argparse.Namespace) -> int:
@@ -631,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"run": cmd_run, "resume": cmd_resume, "control": cmd_control, "versions": cmd_versions,
                 "diff": cmd_diff, "inspect": cmd_inspect, "probe": cmd_probe, "skill": cmd_skill,
                 "memory": cmd_memory, "watch": cmd_watch, "replay": cmd_replay, "report": cmd_report,
-                "colearn": cmd_colearn}
+                "colearn": cmd_colearn, "sweep": cmd_sweep}
     try:
         return handlers[args.command](args)
     except (RomError, StoreError, ValueError, RuntimeError, FileNotFoundError, sqlite3.Error) as e:

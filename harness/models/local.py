@@ -224,19 +224,22 @@ class LocalModel:
     def from_spec(cls, spec: str, rest: str, prices: PriceTable) -> LocalModel:
         """`local` (bundled SmolLM2) or `local:<path-to.gguf>`, optionally `#seed=N` (sampling seed; runs with
         the same seed and prompts reply the same; default: a fresh seed each run) and `#lora=<adapter.gguf>`
-        (a LoRA adapter applied on top, as co-learning swaps in), comma-separated."""
+        (a LoRA adapter applied on top, as co-learning swaps in) and `#threads=N` (llama.cpp threads, default
+        2: size it to the run's CPU share when runs share a machine), comma-separated."""
         rest, _, opts = rest.partition("#")
-        seed, lora = None, None
+        seed, lora, threads = None, None, 2
         for opt in filter(None, (o.strip() for o in opts.split(","))):
             key, _, value = opt.partition("=")
             if key == "seed" and value.lstrip("-").isdigit():
                 seed = int(value)
             elif key == "lora" and value:
                 lora = value
+            elif key == "threads" and value.isdigit() and int(value) >= 1:
+                threads = int(value)
             else:
                 raise ValueError(f"model spec {spec!r}: unknown option {'#' + opt!r} "
-                                 "(known options: #seed=N, #lora=<adapter.gguf>)")
-        return cls(rest or None, spec=spec, prices=prices, seed=seed, lora=lora)
+                                 "(known options: #seed=N, #lora=<adapter.gguf>, #threads=N)")
+        return cls(rest or None, spec=spec, prices=prices, seed=seed, lora=lora, n_threads=threads)
 
     def __repr__(self) -> str:
         return f"LocalModel(spec={self.spec!r})"
