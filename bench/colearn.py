@@ -1,0 +1,104 @@
+"""Co-learning on quest vs the same steps with no updates (not CI): `local` student, expert:quest teacher + PRM.
+
+For each seed: a `harness colearn` job (`--iterations` x `--rollout-steps` steps, an update after each
+iteration) and a plain run of the same student for the same number of steps with no updates, both from one
+env reset. Per iteration window: the milestone index at its end and the mean process reward of its
+transitions (the same expert:quest PRM for both). Run directories go to bench/runs/colearn/ and are resumed
+when the benchmark is started again (a co-learning job skips its finished phases).
+Writes bench/results/colearn.json and bench/results/colearn.md.
+
+    .venv/bin/python bench/colearn.py [--seeds 0,1] [--iterations 5] [--rollout-steps 256] [--lr 1e-3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._results import RESULTS  # noqa: E402
+
+RUNS = ROOT / "bench" / "runs" / "colearn"
+
+
+def windows_of(run_dir: Path, iterations: int, K: int) -> list[dict[str, Any]]:
+    from harness.colearn.relabel import ExpertQuestPRM, PRMSettings, read_transitions
+    from harness.log.events import Milestone
+    from harness.log.store import RunReader
+
+    prm, settings = ExpertQuestPRM(), PRMSettings()
+    out = []
+    with RunReader(run_dir) as reader:
+        reached = [e for _, e in reader.events("milestone") if isinstance(e, Milestone)]
+        for k in range(1, iterations + 1):
+            ts = read_transitions(reader, (k - 1) * K, k * K)
+            rewards = [settings.reward(s) for s in prm.score(ts)]
+            out.append({"iteration": k, "milestone_index": sum(m.step < k * K for m in reached),
+                        "mean_reward": round(sum(rewards) / max(1, len(rewards)), 4)})
+    return out
+
+
+def frozen(seed: int, steps: int, student: str) -> Path:
+    from harness.config import RunConfig
+    from harness.run import resume_run, start_run
+
+    run_dir = RUNS / f"frozen-s{seed}"
+    agent = resume_run(run_dir, {}) if (run_dir / "run.sqlite").exists() else start_run(
+        RunConfig(env="quest", model=student, harness="minimal", seed=seed, steps=steps), run_dir)
+    with agent:
+        if agent.step_id < steps:
+            print(f"  frozen seed {seed}: steps {agent.step_id}..{steps - 1}", flush=True)
+            agent.cfg = agent.cfg.model_copy(update={"steps": steps})
+            agent.run(steps)
+    return run_dir
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--iterations", type=int, default=5)
+    ap.add_argument("--rollout-steps", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--train-steps", type=int, default=16)
+    ap.add_argument("--batch-size", type=int, default=2)
+    ap.add_argument("--max-length", type=int, default=384)
+    ap.add_argument("--runs", type=Path, default=RUNS, help="where the run directories go")
+    args = ap.parse_args()
+    global RUNS
+    RUNS = args.runs
+
+    from harness.colearn.loop import Colearn, ColearnConfig
+
+    K, n = args.rollout_steps, args.iterations
+    results: dict[str, Any] = {"settings": {k: str(v) for k, v in vars(args).items()}, "seeds": {}}
+    lines = ["| seed | iteration | milestone index (colearn / frozen) | mean reward (colearn / frozen) | shard | "
+             "train loss | phases (s) |", "|---|---|---|---|---|---|---|"]
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        student = f"local#seed={seed}"
+        cfg = ColearnConfig(env="quest", student=student, iterations=n, rollout_steps=K, seed=seed,
+                            train={"lr": args.lr, "max_steps": args.train_steps, "batch_size": args.batch_size,
+                                   "max_length": args.max_length, "epochs": 100})
+        t0 = time.monotonic()
+        rows = Colearn(cfg, RUNS / f"colearn-s{seed}", log=lambda m, s=seed: print(f"  [s{s}] {m}", flush=True)).run()
+        t_co = time.monotonic() - t0
+        base = windows_of(frozen(seed, n * K, student), n, K)
+        results["seeds"][seed] = {"colearn": rows, "frozen": base, "colearn_wall_s": round(t_co, 1)}
+        for r, b in zip(rows, base, strict=True):
+            phases = " ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items())
+            loss = f"{r['train_loss']:.3f}" if r["train_loss"] is not None else "-"
+            lines.append(f"| {seed} | {r['iteration']} | {r['milestone_index']} / {b['milestone_index']} | "
+                         f"{r['mean_reward']:.3f} / {b['mean_reward']:.3f} | {r['shard_size']} | {loss} | {phases} |")
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "colearn.json").write_text(json.dumps(results, indent=2))
+        (RESULTS / "colearn.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()
