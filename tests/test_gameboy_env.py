@@ -389,8 +389,9 @@ def test_registry_names_and_ids(tiny_rom: Path) -> None:
             make_env(name, rom=tiny_rom)
     with pytest.raises(RomError, match="unknown env 'zelda'; known: quest, pokered") as ei:
         make_env("zelda")
-    assert _one_line(ei.value).endswith("form")
-    assert env_names() == ["quest", "pokered", "pokeyellow", "pokecrystal", "form"]
+    assert _one_line(ei.value).endswith("form, quest-gba, emerald, miniwob, desktop")
+    assert env_names() == ["quest", "pokered", "pokeyellow", "pokecrystal", "form", "quest-gba", "emerald", "miniwob",
+                           "desktop"]
     for entry in ENVS.values():
         assert entry.gym_id in gymnasium.registry and entry.description
     with pytest.raises(RomError, match="pokered needs --rom FILE"):
