@@ -60,6 +60,7 @@ def frozen(seed: int, steps: int, student: str) -> Path:
 
 
 def main() -> None:
+    global RUNS
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--iterations", type=int, default=5)
@@ -70,7 +71,6 @@ def main() -> None:
     ap.add_argument("--max-length", type=int, default=384)
     ap.add_argument("--runs", type=Path, default=RUNS, help="where the run directories go")
     args = ap.parse_args()
-    global RUNS
     RUNS = args.runs
 
     from harness.colearn.loop import Colearn, ColearnConfig
