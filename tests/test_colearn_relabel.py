@@ -81,7 +81,7 @@ def test_prm_prefers_the_shortest_way(runs):
     assert {m for t in good for m in t.milestones_after} >= {"talked_to_mom", "entered_town"}
     scores = prm.score(good[1:])  # step 0 presses START on the title
     assert sum(s.correctness for s in scores) / len(scores) == 1.0
-    assert means["good"] > 0.85 and means["random"] < 0.6, means
+    assert means["good"] > 0.85 and means["random"] < 0.5, means
 
 
 def test_weak_windows_are_relabeled_with_the_oracle_and_exported(runs, tmp_path, monkeypatch):

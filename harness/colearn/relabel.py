@@ -170,7 +170,9 @@ class ExpertQuestPRM:
         else:
             after = oracle.view_from_text(t.next_obs_text, frozenset(t.milestones_after)) if t.next_obs_text else v
             d0, d1 = oracle.distance(before), oracle.distance(after or v)
-            progress = min(1.0, max(0.0, 0.5 + (d0 - d1) / (2 * max(1, len(buttons)))))
+            # the share of presses that shortened the way; standing still scores 0 like walking away (with 0.5
+            # for "no change", a student stuck against a wall scored 0.51 a window and was never relabeled)
+            progress = min(1.0, max(0.0, (d0 - d1) / max(1, len(buttons))))
         return Scores(progress=round(progress, 4), correctness=round(correctness, 4),
                       reasoning=self.reasoning_score(t, before), format=_format_score(t))
 
