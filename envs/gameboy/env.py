@@ -280,7 +280,7 @@ class GameBoyEnv(gym.Env[dict[str, Any], Any]):
             raise ValueError(f"action must be a button index, a name or a list of them, got {action!r}")
         if len(items) > self.max_presses:
             raise ValueError(f"{len(items)} presses in one step; at most {self.max_presses}")
-        return [_button_name(a) for a in items]
+        return [button_name(a) for a in items]
 
     @property
     def emulator(self) -> GameBoyEmulator:
@@ -315,14 +315,14 @@ class GameBoyEnv(gym.Env[dict[str, Any], Any]):
         return self._obs, info
 
 
-def _button_name(a: Any) -> str:
+def button_name(a: Any, buttons: tuple[str, ...] = BUTTONS) -> str:
+    """A button given by name (any case) or index into `buttons` -> its name; ValueError otherwise."""
     if isinstance(a, bool):
         raise ValueError(f"not a button: {a!r}")
     if isinstance(a, int | np.integer):
-        if not 0 <= int(a) < len(BUTTONS):
-            raise ValueError(f"button index {int(a)} out of range 0..{len(BUTTONS) - 1}")
-        return BUTTONS[int(a)]
-    if isinstance(a, str) and a.strip().upper() in BUTTONS:
+        if not 0 <= int(a) < len(buttons):
+            raise ValueError(f"button index {int(a)} out of range 0..{len(buttons) - 1}")
+        return buttons[int(a)]
+    if isinstance(a, str) and a.strip().upper() in buttons:
         return a.strip().upper()
-    raise ValueError(f"unknown button {a!r}; use one of {', '.join(BUTTONS)} or 0..{len(BUTTONS) - 1}")
-
+    raise ValueError(f"unknown button {a!r}; use one of {', '.join(buttons)} or 0..{len(buttons) - 1}")

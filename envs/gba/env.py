@@ -23,6 +23,7 @@ from gymnasium import spaces
 from pydantic import BaseModel, Field, create_model, field_validator
 
 from envs.base import TEXT_CHARSET, TEXT_MAX_LENGTH, ActionSpec, Progress, sanitize_text, validate_action
+from envs.gameboy.env import button_name
 from envs.gba.adapters import ADAPTERS, adapter_class
 from envs.gba.emulator import DEFAULT_BOOT_FRAMES, SCREEN_SHAPE, GBAEmulator, adapter_path, validate_rom
 from envs.gba.game import GBA_BUTTONS, GameState, GBAGameAdapter, RomError, rom_code, rom_title
@@ -280,7 +281,7 @@ class GBAEnv(gym.Env[dict[str, Any], Any]):
             raise ValueError(f"action must be a button index, a name or a list of them, got {action!r}")
         if len(items) > self.max_presses:
             raise ValueError(f"{len(items)} presses in one step; at most {self.max_presses}")
-        return [_button_name(a) for a in items]
+        return [button_name(a, GBA_BUTTONS) for a in items]
 
     @property
     def emulator(self) -> GBAEmulator:
@@ -313,15 +314,3 @@ class GBAEnv(gym.Env[dict[str, Any], Any]):
             "frame_count": self.frame_count,
         }
         return self._obs, info
-
-
-def _button_name(a: Any) -> str:
-    if isinstance(a, bool):
-        raise ValueError(f"not a button: {a!r}")
-    if isinstance(a, int | np.integer):
-        if not 0 <= int(a) < len(GBA_BUTTONS):
-            raise ValueError(f"button index {int(a)} out of range 0..{len(GBA_BUTTONS) - 1}")
-        return GBA_BUTTONS[int(a)]
-    if isinstance(a, str) and a.strip().upper() in GBA_BUTTONS:
-        return a.strip().upper()
-    raise ValueError(f"unknown button {a!r}; use one of {', '.join(GBA_BUTTONS)} or 0..{len(GBA_BUTTONS) - 1}")
