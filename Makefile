@@ -3,7 +3,7 @@ VENV ?= .venv
 DEMO_DIR := runs/demo-$(shell date +%Y%m%d-%H%M%S)
 DEMO_STEPS ?= 60
 
-.PHONY: install demo test lint bench
+.PHONY: install demo test test-vllm lint bench
 
 install:
 	bash scripts/install.sh
@@ -18,6 +18,11 @@ demo: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+# opt-in: vLLM for CPU in its own venv (3.4 GB) and the tests that need it
+test-vllm: install
+	bash scripts/install-vllm.sh
+	$(VENV)/bin/pytest -q -m vllm -s
 
 bench: install
 	$(VENV)/bin/python -m bench

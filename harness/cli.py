@@ -204,7 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "the student never sees); any model spec works as teacher / PRM. Run the same command again "
                     "to resume after a crash: finished phases are skipped.")
     col.add_argument("--env", default="quest")
-    col.add_argument("--student", default="local", help="the model trained and swapped (local: SmolLM2)")
+    col.add_argument("--student", default="local",
+                     help="the model trained and swapped: local (SmolLM2 in llama.cpp) or vllm:NAME@URL (a vLLM "
+                          "server started with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True; adapters "
+                          "are loaded into it at run time)")
+    col.add_argument("--student-base", help="the student's HF checkpoint folder (default: SmolLM2 converted from "
+                                            "the local GGUF); a vllm: student's server must serve this checkpoint")
     col.add_argument("--teacher", default="expert:quest", help="expert:quest (programmatic) or a model spec")
     col.add_argument("--prm", default="expert:quest", help="process reward: expert:quest or a model spec")
     col.add_argument("--iterations", type=int, default=5)
@@ -249,7 +254,8 @@ def cmd_colearn(args: argparse.Namespace) -> int:
 
     from harness.colearn.loop import Colearn, ColearnConfig
 
-    cfg = ColearnConfig(env=args.env, student=args.student, teacher=args.teacher, prm=args.prm,
+    cfg = ColearnConfig(env=args.env, student=args.student, student_base=args.student_base, teacher=args.teacher,
+                        prm=args.prm,
                         iterations=args.iterations, rollout_steps=args.rollout_steps, harness=args.harness,
                         seed=args.seed, prm_settings={"threshold": args.threshold},
                         train={"epochs": args.epochs, "lr": args.lr, "max_steps": args.train_steps,

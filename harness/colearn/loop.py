@@ -10,9 +10,12 @@ the shard, the adapter and its GGUF. Iteration k:
 2. relabel   the PRM scores those K transitions (stride-8 windows); the teacher answers the weak windows;
              the shard is written (colearn/iter-k/shard.jsonl);
 3. train     LoRA SFT of the student on the shard, starting from the previous iteration's adapter;
-4. convert   the adapter to GGUF for llama.cpp;
+4. convert   the adapter to GGUF for llama.cpp (`local` student only);
 5. swap      the agent's model becomes `local#lora=<iter-k adapter>` (a model_swap event; `harness resume`
-             picks it up too).
+             picks it up too). A `vllm:` student's server loads the PEFT adapter as it is, at run time
+             (vLLM's dynamic LoRA loading: POST /v1/load_lora_adapter), and the agent's model becomes
+             `vllm:<adapter name>@<url>`. The server must run with `--enable-lora` and
+             VLLM_ALLOW_RUNTIME_LORA_UPDATING=True; `student_base` is the HF checkpoint it serves.
 
 Each finished phase is a `colearn_phase` event; a killed co-learn run started again with the same command
 skips the phases on record and redoes only the one that was cut (a rollout resumes from its last committed
@@ -22,6 +25,7 @@ reward, shard size, train loss, and the wall time of each phase.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -45,7 +49,10 @@ class ColearnConfig(BaseModel):
     """One co-learning job (stored in RUN_DIR/colearn/config.json when it starts)."""
 
     env: str = "quest"
-    student: str = Field("local", description="the model being trained (local: SmolLM2 in llama.cpp)")
+    student: str = Field("local", description="the model being trained (local: SmolLM2 in llama.cpp; or a vllm: "
+                         "server started with --enable-lora)")
+    student_base: str | None = Field(None, description="the student's HF checkpoint (default: SmolLM2 converted "
+                                     "from the local GGUF; a vllm: student's server must serve this checkpoint)")
     teacher: str = Field("expert:quest", description="relabels weak windows (expert:quest, or any model spec)")
     prm: str = Field("expert:quest", description="scores transitions (expert:quest, or any model spec)")
     iterations: int = Field(5, ge=1)
@@ -69,11 +76,34 @@ def student_with(student: str, adapter: Path) -> str:
     return f"{kind}#{opts[1:] + ',' if opts else ''}lora={adapter}"
 
 
+def vllm_student_with(student: str, name: str) -> str:
+    """'vllm:<name>@<url>#opts' from the base student's spec: the served adapter `name` instead of the base."""
+    head, _, opts = student.partition("#")
+    _, _, rest = head.partition(":")
+    _, at, url = rest.partition("@")
+    return f"vllm:{name}{at}{url}" + (f"#{opts}" if opts else "")
+
+
+def vllm_load_adapter(base_url: str, name: str, path: Path, timeout_s: float = 300.0) -> float:
+    """Load a PEFT adapter into a running vLLM server under `name` (its dynamic LoRA API); seconds taken.
+    Loading a name the server already holds is not an error (a resumed job re-announces its adapter)."""
+    import httpx
+
+    t0 = time.monotonic()
+    r = httpx.post(f"{base_url.rstrip('/')}/load_lora_adapter", json={"lora_name": name, "lora_path": str(path)},
+                   timeout=timeout_s)
+    if r.status_code >= 400 and "already" not in r.text.lower():
+        raise RuntimeError(f"vLLM at {base_url} refused adapter {name!r} ({r.status_code}: {r.text[:300]}); the "
+                           "server needs --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True")
+    return time.monotonic() - t0
+
+
 class Colearn:
     def __init__(self, cfg: ColearnConfig, run_dir: Path, log: Callable[[str], None] = print) -> None:
-        if not cfg.student.startswith("local"):
-            raise ValueError(f"student {cfg.student!r}: co-learning updates only the `local` student so far "
-                             "(llama.cpp + LoRA); vLLM students are not wired yet")
+        self.kind = cfg.student.partition(":")[0].partition("#")[0]
+        if self.kind not in ("local", "vllm"):
+            raise ValueError(f"student {cfg.student!r}: co-learning updates a `local` (llama.cpp) or `vllm:` "
+                             "student (open weights it can fine-tune)")
         self.cfg, self.run_dir, self.log = cfg, Path(run_dir), log
         self.dir = self.run_dir / "colearn"
 
@@ -110,6 +140,8 @@ class Colearn:
             rc = RunConfig(env=self.cfg.env, model=self.cfg.student, harness=self.cfg.harness, seed=self.cfg.seed,
                            steps=K * self.cfg.iterations, **self.cfg.run)
             agent = start_run(rc, self.run_dir)
+        if self.kind == "vllm":
+            self._reannounce(agent)
         rows = []
         with agent:
             for k in range(1, self.cfg.iterations + 1):
@@ -140,7 +172,8 @@ class Colearn:
         trained = converted = swapped = {}
         if rel["shard_size"]:
             trained = phase("train", lambda: self.train(agent, k))
-            converted = phase("convert", lambda: self.convert(k))
+            if self.kind == "local":
+                converted = phase("convert", lambda: self.convert(k))
             swapped = phase("swap", lambda: self.swap(agent, k))
         summary = {
             "iteration": k, "steps": [(k - 1) * K, k * K - 1], "milestone_index": rollout["milestone_index"],
@@ -180,14 +213,30 @@ class Colearn:
     def train(self, agent: Any, k: int) -> dict[str, Any]:
         from transformers import AutoTokenizer
 
-        base = hf_checkpoint()
-        student = make_model(_base_spec(self.cfg.student)[0])  # the renderer: chat template, tools, forced prefix
+        base = self.base()
         tokenizer = AutoTokenizer.from_pretrained(base)
-        data = examples(read_shard(self.iter_dir(k) / "shard.jsonl"), student.render_example, tokenizer,
-                        self.cfg.train.max_length)
+        if self.kind == "local":  # the renderer: chat template, tools, forced prefix
+            render = make_model(_base_spec(self.cfg.student)[0]).render_example
+        else:  # the messages the vllm back-end sends, through the served checkpoint's chat template
+            render = functools.partial(make_model(self.cfg.student).render_example, tokenizer=tokenizer)
+        data = examples(read_shard(self.iter_dir(k) / "shard.jsonl"), render, tokenizer, self.cfg.train.max_length)
         previous = self.latest_adapter(k)
         result = train_lora(base, data, self.iter_dir(k) / "adapter", self.cfg.train, log=self.log, init=previous)
         return result.model_dump()
+
+    def base(self) -> Path:
+        return Path(self.cfg.student_base) if self.cfg.student_base else hf_checkpoint()
+
+    def adapter_name(self, k: int) -> str:
+        return f"{self.run_dir.resolve().name}-iter-{k}"
+
+    def _reannounce(self, agent: Any) -> None:
+        """A resumed vllm job: the server may have restarted since the last swap, so load that adapter again."""
+        swaps = [e for _, e in agent.store.events("model_swap") if isinstance(e, ModelSwap)]
+        for k in range(self.cfg.iterations, 0, -1):
+            if swaps and swaps[-1].new == vllm_student_with(self.cfg.student, self.adapter_name(k)):
+                vllm_load_adapter(agent.model.base_url, self.adapter_name(k), (self.iter_dir(k) / "adapter").resolve())
+                return
 
     def latest_adapter(self, k: int) -> Path | None:
         for j in range(k - 1, 0, -1):
@@ -196,15 +245,22 @@ class Colearn:
         return None
 
     def convert(self, k: int) -> dict[str, Any]:
-        out = adapter_to_gguf(self.iter_dir(k) / "adapter", hf_checkpoint(), self.iter_dir(k) / "adapter.gguf")
+        out = adapter_to_gguf(self.iter_dir(k) / "adapter", self.base(), self.iter_dir(k) / "adapter.gguf")
         return {"gguf": str(out), "bytes": out.stat().st_size}
 
     def swap(self, agent: Any, k: int) -> dict[str, Any]:
         t0 = time.monotonic()
-        spec = student_with(self.cfg.student, (self.iter_dir(k) / "adapter.gguf").resolve())
+        extra: dict[str, Any] = {}
+        if self.kind == "vllm":
+            name = self.adapter_name(k)
+            extra["server_load_s"] = round(vllm_load_adapter(agent.model.base_url, name,
+                                                             (self.iter_dir(k) / "adapter").resolve()), 3)
+            spec = vllm_student_with(self.cfg.student, name)
+        else:
+            spec = student_with(self.cfg.student, (self.iter_dir(k) / "adapter.gguf").resolve())
         model = make_model(spec)
         old = agent.model.spec
         agent.model = model
         agent.cfg = agent.cfg.model_copy(update={"model": spec})
         agent.store.append(ModelSwap(step=agent.step_id, old=old, new=spec, reason=f"colearn iteration {k}"))
-        return {"model": spec, "load_s": round(time.monotonic() - t0, 3)}
+        return {"model": spec, "load_s": round(time.monotonic() - t0, 3), **extra}

@@ -354,3 +354,13 @@ class VLLMModel(OpenAIModel):
         if tool_choice == NONE:
             return text, []
         return parse_reply(text, self.new_id)
+
+    def render_example(self, messages: list[Message], tools: list[ToolSpec], reply: ToolCall,
+                       tool_choice: ToolChoice = REQUIRED, *, tokenizer: Any) -> tuple[str, str]:
+        """(prompt, completion) as text for fine-tuning the served model: the messages this back-end would
+        send, through the served checkpoint's own chat template (`tokenizer`, as vLLM applies it), and the
+        reply as the JSON object the structured output asks for."""
+        chat = self.request(messages, tools, tool_choice)["messages"]
+        prompt = tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        body = json.dumps({"tool": reply.name, "arguments": reply.arguments}, separators=(",", ":"), ensure_ascii=False)
+        return prompt, body + (tokenizer.eos_token or "")
