@@ -11,21 +11,13 @@ an address.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from envs.gameboy.quest import assets
+from envs.romkit import RomBuild, c_ident, run_tool
 
 SRC_DIR = Path(__file__).resolve().parent
 BUILD_DIR = SRC_DIR / "build"
@@ -34,7 +26,6 @@ SYMBOLS_NAME = "quest.symbols.json"
 TITLE = "QUEST"
 CODE_LOC = 0x200
 DATA_LOC = 0xC100
-TOOLS = ("sdcc", "sdasgb", "makebin")
 SYMBOLS_FORMAT = 1
 
 # State variables the adapter relies on; the build fails if the linker did not place one.
@@ -51,85 +42,43 @@ def sources() -> list[Path]:
     return [SRC_DIR / "crt0.s", SRC_DIR / "quest.c", SRC_DIR / "assets.py", Path(__file__).resolve()]
 
 
+def _build(tmp: Path) -> None:
+    header, source = generate_assets()
+    (tmp / "assets.h").write_text(header)
+    (tmp / "assets.c").write_text(source)
+    run_tool(["sdasgb", "-plosgff", "-o", str(tmp / "crt0.rel"), str(SRC_DIR / "crt0.s")], tmp)
+    for name, src in (("quest", SRC_DIR / "quest.c"), ("assets", tmp / "assets.c")):
+        run_tool(["sdcc", "-msm83", "-c", f"-I{tmp}", "-o", str(tmp / f"{name}.rel"), str(src)], tmp)
+    run_tool(
+        [
+            "sdcc", "-msm83", "--no-std-crt0", "--code-loc", f"{CODE_LOC:#x}", "--data-loc", f"{DATA_LOC:#x}",
+            "-Wl-j", "-Wl-m", "-o", str(tmp / "quest.ihx"),
+            str(tmp / "crt0.rel"), str(tmp / "quest.rel"), str(tmp / "assets.rel"),
+        ],
+        tmp,
+    )  # fmt: skip
+    run_tool(["makebin", "-Z", "-yn", TITLE, str(tmp / "quest.ihx"), str(tmp / ROM_NAME)], tmp)
+    rom = (tmp / ROM_NAME).read_bytes()
+    doc = symbols_document(parse_noi((tmp / "quest.noi").read_text()), rom)
+    (tmp / SYMBOLS_NAME).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
+ROM = RomBuild(BUILD_DIR, ROM_NAME, SYMBOLS_NAME, tools=("sdcc", "sdasgb", "makebin"),
+               install_hint="install SDCC with `apt-get install -y sdcc`", sources=sources, build=_build,
+               keep=("quest.map", "quest.noi", "assets.h", "assets.c"))
+
+
 def rom_path() -> Path:
-    return BUILD_DIR / ROM_NAME
+    return ROM.rom_path
 
 
 def symbols_path() -> Path:
-    return BUILD_DIR / SYMBOLS_NAME
-
-
-def is_stale() -> bool:
-    rom, syms = rom_path(), symbols_path()
-    if not rom.exists() or not syms.exists():
-        return True
-    built = min(rom.stat().st_mtime, syms.stat().st_mtime)
-    return any(src.stat().st_mtime > built for src in sources())
+    return ROM.symbols_path
 
 
 def ensure_built(force: bool = False) -> Path:
     """Build the ROM if it is missing or older than its sources; return the .gb path."""
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    with _build_lock():
-        if force or is_stale():
-            build()
-    return rom_path()
-
-
-@contextlib.contextmanager
-def _build_lock() -> Iterator[None]:
-    """Parallel test workers may all call ensure_built(); only one compiles."""
-    with open(BUILD_DIR / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _check_tools() -> None:
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        raise RuntimeError(f"{', '.join(missing)} not found: install SDCC with `apt-get install -y sdcc`")
-
-
-def _run(cmd: list[str], cwd: Path) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip()
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {detail}")
-
-
-def build() -> Path:
-    """Compile and link into a temporary folder, then move the results into BUILD_DIR."""
-    _check_tools()
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=BUILD_DIR, prefix="tmp-") as tmp_name:
-        tmp = Path(tmp_name)
-        header, source = generate_assets()
-        (tmp / "assets.h").write_text(header)
-        (tmp / "assets.c").write_text(source)
-        _run(["sdasgb", "-plosgff", "-o", str(tmp / "crt0.rel"), str(SRC_DIR / "crt0.s")], tmp)
-        for name, src in (("quest", SRC_DIR / "quest.c"), ("assets", tmp / "assets.c")):
-            _run(["sdcc", "-msm83", "-c", f"-I{tmp}", "-o", str(tmp / f"{name}.rel"), str(src)], tmp)
-        _run(
-            [
-                "sdcc", "-msm83", "--no-std-crt0", "--code-loc", f"{CODE_LOC:#x}", "--data-loc", f"{DATA_LOC:#x}",
-                "-Wl-j", "-Wl-m", "-o", str(tmp / "quest.ihx"),
-                str(tmp / "crt0.rel"), str(tmp / "quest.rel"), str(tmp / "assets.rel"),
-            ],
-            tmp,
-        )  # fmt: skip
-        _run(["makebin", "-Z", "-yn", TITLE, str(tmp / "quest.ihx"), str(tmp / ROM_NAME)], tmp)
-        rom = (tmp / ROM_NAME).read_bytes()
-        symbols = parse_noi((tmp / "quest.noi").read_text())
-        doc = symbols_document(symbols, rom)
-        (tmp / SYMBOLS_NAME).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-        for extra in ("quest.map", "quest.noi", "assets.h", "assets.c"):
-            os.replace(tmp / extra, BUILD_DIR / extra)
-        os.replace(tmp / SYMBOLS_NAME, symbols_path())
-        os.replace(tmp / ROM_NAME, rom_path())
-    return rom_path()
+    return ROM.ensure_built(force)
 
 
 def parse_noi(text: str) -> dict[str, int]:
@@ -182,10 +131,6 @@ def symbols_document(symbols: dict[str, int], rom: bytes) -> dict:
     }
 
 
-def _c_ident(name: str) -> str:
-    return re.sub(r"\W", "_", name).upper()
-
-
 def _c_bytes(data: bytes | list[int], per_line: int = 16) -> str:
     items = [f"0x{b:02X}" for b in data]
     return ",\n".join("    " + ", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line))
@@ -210,11 +155,11 @@ def generate_assets() -> tuple[str, str]:
     ]  # fmt: skip
     defines += [(f"T_{name}", num) for name, num in a.TILE.items()]
     defines += [(f"MAP_{m.key}", i) for i, m in enumerate(a.MAPS)]
-    defines += [(f"F_{_c_ident(f)}", i) for i, f in enumerate(a.FLAGS)]
+    defines += [(f"F_{c_ident(f)}", i) for i, f in enumerate(a.FLAGS)]
     defines += [(f"MODE_{m}", i) for i, m in enumerate(a.MODES)]
     defines += [(f"DIR_{d}", i) for i, d in enumerate(a.FACING)]
     defines += [(f"OBJ_{k}", i) for i, k in enumerate(a.OBJ_KINDS)]
-    defines += [(f"ITEM_{_c_ident(k)}", i) for i, k in enumerate(a.ITEMS)]
+    defines += [(f"ITEM_{c_ident(k)}", i) for i, k in enumerate(a.ITEMS)]
     defines += [(f"NPC_{k}", i) for i, k in enumerate(a.NPCS)]
     defines += [(f"SIGN_{k}", i) for i, k in enumerate(a.SIGNS)]
     header = [
@@ -265,16 +210,7 @@ def generate_assets() -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m envs.gameboy.quest.build", description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rebuild even if the ROM is up to date")
-    args = parser.parse_args(argv)
-    try:
-        rom = ensure_built(force=args.force)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(rom)
-    return 0
+    return ROM.main("python -m envs.gameboy.quest.build", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -11,30 +11,21 @@ an address.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from envs.gameboy.quest import assets as gb_assets  # the shared 5x7 font lives there
 from envs.gba.game import EWRAM, EWRAM_SIZE, header_complement
 from envs.gba.quest import assets
+from envs.romkit import RomBuild, c_ident, run_tool
 
 SRC_DIR = Path(__file__).resolve().parent
 BUILD_DIR = SRC_DIR / "build"
 ROM_NAME = "quest-gba.gba"
 SYMBOLS_NAME = "quest-gba.symbols.json"
 TITLE, CODE = "QUEST GBA", "QGBA"
-TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-nm")
 SYMBOLS_FORMAT = 1
 CFLAGS = ("-mthumb", "-mcpu=arm7tdmi", "-mthumb-interwork", "-O2", "-ffreestanding", "-fno-common",
           "-fno-tree-loop-distribute-patterns", "-Wall", "-Wextra", "-Werror")  # fmt: skip
@@ -52,88 +43,45 @@ def sources() -> list[Path]:
     return [SRC_DIR / n for n in names] + [Path(gb_assets.__file__)]
 
 
+def _build(tmp: Path) -> None:
+    header, source = generate_assets()
+    (tmp / "assets.h").write_text(header)
+    (tmp / "assets.c").write_text(source)
+    gcc = "arm-none-eabi-gcc"
+    run_tool([gcc, "-mcpu=arm7tdmi", "-c", "-o", "crt0.o", str(SRC_DIR / "crt0.s")], tmp)
+    for name, src in (("quest", SRC_DIR / "quest.c"), ("assets", tmp / "assets.c")):
+        run_tool([gcc, *CFLAGS, f"-I{tmp}", "-c", "-o", f"{name}.o", str(src)], tmp)
+    run_tool([gcc, "-mthumb", "-mcpu=arm7tdmi", "-mthumb-interwork", "-nostartfiles", "-nostdlib",
+              "-T", str(SRC_DIR / "gba.ld"), "-Wl,-Map=quest-gba.map", "-Wl,--no-warn-rwx-segments",
+              "-o", "quest-gba.elf", "crt0.o", "quest.o", "assets.o", "-lgcc"], tmp)  # fmt: skip
+    run_tool(["arm-none-eabi-objcopy", "-O", "binary", "quest-gba.elf", ROM_NAME], tmp)
+    rom = bytearray((tmp / ROM_NAME).read_bytes())
+    rom += bytes(-len(rom) % 4)
+    rom[0xBD] = header_complement(bytes(rom))
+    (tmp / ROM_NAME).write_bytes(bytes(rom))
+    symbols = parse_nm(run_tool(["arm-none-eabi-nm", "-S", "--defined-only", "quest-gba.elf"], tmp))
+    doc = symbols_document(symbols, bytes(rom))
+    (tmp / SYMBOLS_NAME).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
+ROM = RomBuild(BUILD_DIR, ROM_NAME, SYMBOLS_NAME,
+               tools=("arm-none-eabi-gcc", "arm-none-eabi-objcopy", "arm-none-eabi-nm"),
+               install_hint="install the ARM toolchain with `apt-get install -y --no-install-recommends "
+                            "gcc-arm-none-eabi`",
+               sources=sources, build=_build, keep=("quest-gba.map", "quest-gba.elf", "assets.h", "assets.c"))
+
+
 def rom_path() -> Path:
-    return BUILD_DIR / ROM_NAME
+    return ROM.rom_path
 
 
 def symbols_path() -> Path:
-    return BUILD_DIR / SYMBOLS_NAME
-
-
-def is_stale() -> bool:
-    rom, syms = rom_path(), symbols_path()
-    if not rom.exists() or not syms.exists():
-        return True
-    built = min(rom.stat().st_mtime, syms.stat().st_mtime)
-    return any(src.stat().st_mtime > built for src in sources())
+    return ROM.symbols_path
 
 
 def ensure_built(force: bool = False) -> Path:
     """Build the ROM if it is missing or older than its sources; return the .gba path."""
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    with _build_lock():
-        if force or is_stale():
-            build()
-    return rom_path()
-
-
-@contextlib.contextmanager
-def _build_lock() -> Iterator[None]:
-    """Parallel test workers may all call ensure_built(); only one compiles."""
-    with open(BUILD_DIR / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _check_tools() -> None:
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        raise RuntimeError(
-            f"{', '.join(missing)} not found: install the ARM toolchain with "
-            "`apt-get install -y --no-install-recommends gcc-arm-none-eabi`"
-        )
-
-
-def _run(cmd: list[str], cwd: Path) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip()
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {detail}")
-    return proc.stdout
-
-
-def build() -> Path:
-    """Compile and link into a temporary folder, then move the results into BUILD_DIR."""
-    _check_tools()
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=BUILD_DIR, prefix="tmp-") as tmp_name:
-        tmp = Path(tmp_name)
-        header, source = generate_assets()
-        (tmp / "assets.h").write_text(header)
-        (tmp / "assets.c").write_text(source)
-        gcc = "arm-none-eabi-gcc"
-        _run([gcc, "-mcpu=arm7tdmi", "-c", "-o", "crt0.o", str(SRC_DIR / "crt0.s")], tmp)
-        for name, src in (("quest", SRC_DIR / "quest.c"), ("assets", tmp / "assets.c")):
-            _run([gcc, *CFLAGS, f"-I{tmp}", "-c", "-o", f"{name}.o", str(src)], tmp)
-        _run([gcc, "-mthumb", "-mcpu=arm7tdmi", "-mthumb-interwork", "-nostartfiles", "-nostdlib",
-              "-T", str(SRC_DIR / "gba.ld"), "-Wl,-Map=quest-gba.map", "-Wl,--no-warn-rwx-segments",
-              "-o", "quest-gba.elf", "crt0.o", "quest.o", "assets.o", "-lgcc"], tmp)  # fmt: skip
-        _run(["arm-none-eabi-objcopy", "-O", "binary", "quest-gba.elf", ROM_NAME], tmp)
-        rom = bytearray((tmp / ROM_NAME).read_bytes())
-        rom += bytes(-len(rom) % 4)
-        rom[0xBD] = header_complement(bytes(rom))
-        (tmp / ROM_NAME).write_bytes(bytes(rom))
-        symbols = parse_nm(_run(["arm-none-eabi-nm", "-S", "--defined-only", "quest-gba.elf"], tmp))
-        doc = symbols_document(symbols, bytes(rom))
-        (tmp / SYMBOLS_NAME).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-        for extra in ("quest-gba.map", "quest-gba.elf", "assets.h", "assets.c"):
-            os.replace(tmp / extra, BUILD_DIR / extra)
-        os.replace(tmp / SYMBOLS_NAME, symbols_path())
-        os.replace(tmp / ROM_NAME, rom_path())
-    return rom_path()
+    return ROM.ensure_built(force)
 
 
 def parse_nm(text: str) -> dict[str, tuple[int, int]]:
@@ -179,10 +127,6 @@ def symbols_document(symbols: dict[str, tuple[int, int]], rom: bytes) -> dict:
     }
 
 
-def _c_ident(name: str) -> str:
-    return re.sub(r"\W", "_", name).upper()
-
-
 def _c_words(data: bytes, per_line: int = 8) -> str:
     words = [f"0x{int.from_bytes(data[i : i + 4], 'little'):08X}" for i in range(0, len(data), 4)]
     return ",\n".join("    " + ", ".join(words[i : i + per_line]) for i in range(0, len(words), per_line))
@@ -217,11 +161,11 @@ def generate_assets() -> tuple[str, str]:
         ("START_FACING", a.FACING.index(a.START[3])),
     ]  # fmt: skip
     defines += [(f"ROOM_{r.key}", i) for i, r in enumerate(a.ROOMS)]
-    defines += [(f"F_{_c_ident(f)}", i) for i, f in enumerate(a.FLAGS)]
+    defines += [(f"F_{c_ident(f)}", i) for i, f in enumerate(a.FLAGS)]
     defines += [(f"MODE_{m}", i) for i, m in enumerate(a.MODES)]
     defines += [(f"DIR_{d}", i) for i, d in enumerate(a.FACING)]
     defines += [(f"OBJ_{k}", i) for i, k in enumerate(a.OBJ_KINDS)]
-    defines += [(f"ITEM_{_c_ident(k)}", i) for i, k in enumerate(a.ITEMS)]
+    defines += [(f"ITEM_{c_ident(k)}", i) for i, k in enumerate(a.ITEMS)]
     defines += [(f"ACT_{k}", i) for i, k in enumerate(a.ACTIONS)]
     defines += [(f"CELL_{k}", i) for i, k in enumerate(a.CELLS)]
     defines += [(f"BOX_{k}", 1 + i) for i, k in enumerate(a.BOX_TILES)]
@@ -277,16 +221,7 @@ def generate_assets() -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m envs.gba.quest.build", description=__doc__.splitlines()[0])
-    parser.add_argument("--force", action="store_true", help="rebuild even if the ROM is up to date")
-    args = parser.parse_args(argv)
-    try:
-        rom = ensure_built(force=args.force)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(rom)
-    return 0
+    return ROM.main("python -m envs.gba.quest.build", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
