@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -20,6 +22,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def run_tool(cmd: list[str], cwd: Path) -> str:
@@ -105,3 +108,21 @@ class RomBuild:
             return 1
         print(rom)
         return 0
+
+
+def load_symbols(rom: bytes, path: Path, *, game: str, module: str, rom_file: str,
+                 milestones: tuple[str, ...]) -> dict[str, Any]:
+    """An in-repo game's symbols file, checked against the ROM in hand (its SHA-1) and against the milestone
+    list the adapter was written for; each mismatch is one RomError line that says how to rebuild."""
+    from envs.base import RomError
+
+    try:
+        doc = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise RomError(f"{path} missing: build the game with `python -m {module}`") from None
+    if doc["rom"]["sha1"] != hashlib.sha1(rom).hexdigest():
+        raise RomError(f"this {game} ROM is not the build its symbols file describes: rebuild with "
+                       f"`python -m {module}` and use build/{rom_file}")
+    if tuple(doc["milestones"]) != milestones:
+        raise RomError(f"{Path(path).name} lists milestones {doc['milestones']}; adapter expects {milestones}")
+    return doc

@@ -18,13 +18,12 @@ What is decoded, and from where:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 from envs.gameboy.game import GameState, Memory, PartyMon, RomError, header_checksum_ok, read_bytes, read_u8, rom_title
 from envs.gameboy.quest.assets import MILESTONES
+from envs.romkit import load_symbols
 
 BUILD_DIR = Path(__file__).resolve().parents[1] / "quest" / "build"
 SYMBOLS_FILE = "quest.symbols.json"
@@ -34,28 +33,15 @@ LCDC_WINDOW_ON = 0x20
 OBJ_CHARS = {"NPC": "N", "SIGN": "?", "ITEM": "?", "GATE": "?", "BOSS": "N"}
 
 
-def load_symbols(path: Path | None = None) -> dict[str, Any]:
-    path = path or BUILD_DIR / SYMBOLS_FILE
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise RomError(f"{path} missing: build the game with `python -m envs.gameboy.quest.build`") from None
-
-
 class QuestAdapter:
     name: ClassVar[str] = "quest"
     milestones: ClassVar[tuple[str, ...]] = MILESTONES  # the game source's own list, in story order
 
     def __init__(self, rom: bytes, symbols_path: Path | None = None) -> None:
         self.check(rom)
-        doc = load_symbols(symbols_path)
-        if doc["rom"]["sha1"] != hashlib.sha1(rom).hexdigest():
-            raise RomError(
-                "this QUEST ROM is not the build its symbols file describes: rebuild with "
-                "`python -m envs.gameboy.quest.build` and use build/quest.gb"
-            )
-        if tuple(doc["milestones"]) != self.milestones:
-            raise RomError(f"{SYMBOLS_FILE} lists milestones {doc['milestones']}; adapter expects {self.milestones}")
+        doc = load_symbols(rom, symbols_path or BUILD_DIR / SYMBOLS_FILE,
+                           game="QUEST", module="envs.gameboy.quest.build",
+                           rom_file="quest.gb", milestones=self.milestones)
         self.sym: dict[str, int] = doc["symbols"]
         self.layout = doc["layout"]
         self.maps: list[str] = doc["maps"]

@@ -18,25 +18,16 @@ What is decoded, and from where:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 from envs.gba.game import GameState, GBAMemory, RomError, header_ok, rom_code, rom_title
 from envs.gba.quest.assets import MILESTONES
+from envs.romkit import load_symbols
 
 BUILD_DIR = Path(__file__).resolve().parents[1] / "quest" / "build"
 SYMBOLS_FILE = "quest-gba.symbols.json"
 TITLE, CODE = "QUEST GBA", "QGBA"
-
-
-def load_symbols(path: Path | None = None) -> dict[str, Any]:
-    path = path or BUILD_DIR / SYMBOLS_FILE
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise RomError(f"{path} missing: build the game with `python -m envs.gba.quest.build`") from None
 
 
 class QuestGBAAdapter:
@@ -47,14 +38,9 @@ class QuestGBAAdapter:
 
     def __init__(self, rom: bytes, symbols_path: Path | None = None) -> None:
         self.check(rom)
-        doc = load_symbols(symbols_path)
-        if doc["rom"]["sha1"] != hashlib.sha1(rom).hexdigest():
-            raise RomError(
-                "this QUEST-GBA ROM is not the build its symbols file describes: rebuild with "
-                "`python -m envs.gba.quest.build` and use build/quest-gba.gba"
-            )
-        if tuple(doc["milestones"]) != self.milestones:
-            raise RomError(f"{SYMBOLS_FILE} lists milestones {doc['milestones']}; adapter expects {self.milestones}")
+        doc = load_symbols(rom, symbols_path or BUILD_DIR / SYMBOLS_FILE,
+                           game="QUEST-GBA", module="envs.gba.quest.build",
+                           rom_file="quest-gba.gba", milestones=self.milestones)
         self.sym: dict[str, int] = doc["symbols"]
         self.sizes: dict[str, int] = doc["sizes"]
         self.layout: dict[str, Any] = doc["layout"]
