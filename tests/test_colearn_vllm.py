@@ -29,6 +29,13 @@ def test_vllm_student_spec_names_the_adapter_and_keeps_url_and_options():
     assert vllm_student_with("vllm:base#text", "a") == "vllm:a#text"
 
 
+def test_loading_an_adapter_into_no_server_is_one_line(tmp_path):
+    from harness.colearn.loop import vllm_load_adapter
+
+    with pytest.raises(RuntimeError, match=r"^vLLM at http://127.0.0.1:\d+/v1 did not take adapter 'a': .*refused"):
+        vllm_load_adapter(f"http://127.0.0.1:{_port()}/v1", "a", tmp_path)
+
+
 def test_vllm_render_example_is_the_served_chat_template_with_the_json_reply():
     from transformers import AutoTokenizer
 

@@ -90,8 +90,11 @@ def vllm_load_adapter(base_url: str, name: str, path: Path, timeout_s: float = 3
     import httpx
 
     t0 = time.monotonic()
-    r = httpx.post(f"{base_url.rstrip('/')}/load_lora_adapter", json={"lora_name": name, "lora_path": str(path)},
-                   timeout=timeout_s)
+    try:
+        r = httpx.post(f"{base_url.rstrip('/')}/load_lora_adapter", json={"lora_name": name, "lora_path": str(path)},
+                       timeout=timeout_s)
+    except httpx.HTTPError as e:
+        raise RuntimeError(f"vLLM at {base_url} did not take adapter {name!r}: {e or type(e).__name__}") from None
     if r.status_code >= 400 and "already" not in r.text.lower():
         raise RuntimeError(f"vLLM at {base_url} refused adapter {name!r} ({r.status_code}: {r.text[:300]}); the "
                            "server needs --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True")
