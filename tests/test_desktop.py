@@ -343,3 +343,37 @@ def test_harness_run_with_a_scripted_model_records_task_milestones(tmp_path: Pat
     assert [t for t in tasks if t] == [(i, types[i], True, 1.0) for i in range(4)]
     assert {"solved_1", "solved_xedit-line"} <= {m["name"] for m in s["milestones"]}
     assert s["tasks"]["all"] == {"tasks": 4, "successes": 4, "success_rate": 1.0, "mean_reward": 1.0}
+
+
+@needs_x
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+def test_xedit_jail_writes_only_its_task_directory(tmp_path) -> None:
+    """What xedit could be made to do (save under any typed path) done by a shell in the same jail."""
+    from envs.desktop.display import XDisplay
+    from envs.desktop.programs import jailed
+
+    (REPO / "runs").mkdir(exist_ok=True)
+    keep = Path(tempfile.mkdtemp(dir=REPO / "runs", prefix="jail-"))  # not under /tmp, which the jail replaces
+    outside, in_tmp = keep / "outside.txt", tmp_path / "outside.txt"
+    for f in (outside, in_tmp):
+        f.write_text("keep")
+    task = tmp_path / "task"
+    task.mkdir()
+    xd = XDisplay(tmp_path)
+    try:
+        script = (f"echo new > {outside} 2>/dev/null && echo WROTE-OUTSIDE; echo new > {in_tmp} 2>/dev/null; "
+                  "echo ok > inside.txt; env | sort | tr '\\n' ' '; xdpyinfo >/dev/null 2>&1 && echo X-OK")
+        out = subprocess.run(jailed(["/bin/sh", "-c", script], task, xd), capture_output=True, text=True,
+                             timeout=30, cwd=task)
+    finally:
+        xd.close()
+        real = outside.read_text()
+        shutil.rmtree(keep)
+    assert out.returncode == 0, out.stderr
+    assert "WROTE-OUTSIDE" not in out.stdout and real == "keep"  # the file system is read-only
+    assert in_tmp.read_text() == "keep"  # /tmp in the jail is its own
+    assert (task / "inside.txt").read_text() == "ok\n"
+    env = out.stdout.split()
+    assert not [v for v in env if v.startswith(("OPENAI", "ANTHROPIC", "VIRTUAL_ENV"))]  # no parent environment
+    if shutil.which("xdpyinfo"):
+        assert "X-OK" in out.stdout  # the display is still reachable through its unix socket

@@ -173,6 +173,9 @@ class DesktopEnv(gym.Env[dict[str, Any], Any]):
         for program in sorted({PROGRAM_OF[t] for t in self.types}):
             if program == "xedit" and shutil.which("xedit") is None:
                 raise EnvError("desktop env: xedit is not installed (apt install x11-apps), needed by xedit-line")
+            if program == "xedit" and shutil.which("bwrap") is None:
+                raise EnvError("desktop env: bubblewrap is not installed (apt install bubblewrap); xedit-line runs "
+                               "xedit in it, since xedit can save a file under any name")
         self.seed = seed
         self.frames = frames
         self.max_task_steps = max_task_steps

@@ -2,7 +2,9 @@
 
 `TkProgram` is our Tk app (tkapp.py): it reports its widget tree and data over a socket, so click(ref)
 works and success is read from the app. `XeditProgram` is Debian's xedit on a file in a private directory:
-no widget tree (the model acts on the screenshot), success is read from the file on disk.
+no widget tree (the model acts on the screenshot), success is read from the file on disk. xedit can save
+under any name the model types, so it runs in a bubblewrap jail (`jailed`): the whole file system read-only
+except its task directory, no network, an empty environment but for the display.
 
 Both start fresh on every call to `start` (a task's first step, and every load_state), in a directory
 that is wiped first, so a program's state is a function of the input it got since it started.
@@ -32,6 +34,23 @@ TKAPP = Path(__file__).with_name("tkapp.py")
 
 def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def jailed(argv: list[str], workdir: Path, xd: XDisplay, bwrap: str | None = None) -> list[str]:
+    """`argv` under bubblewrap: / read-only, `workdir` the one writable place (and the home), a private /tmp
+    holding only the X socket directory, no network (the X server is reached through its unix socket),
+    no environment but DISPLAY, XAUTHORITY, HOME, PATH and LANG; it dies with its parent."""
+    bwrap = bwrap or shutil.which("bwrap")
+    if bwrap is None:
+        raise EnvError("desktop env: bubblewrap is not installed (apt install bubblewrap); xedit runs in it")
+    workdir = workdir.resolve()
+    auth = ["--ro-bind", str(xd.xauthority), str(xd.xauthority)] if xd.xauthority.exists() else []
+    return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+            "--bind", "/tmp/.X11-unix", "/tmp/.X11-unix", *auth,
+            "--bind", str(workdir), str(workdir), "--chdir", str(workdir),
+            "--unshare-all", "--die-with-parent", "--clearenv", "--setenv", "DISPLAY", xd.name,
+            "--setenv", "XAUTHORITY", str(xd.xauthority), "--setenv", "HOME", str(workdir),
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8", "--", *argv]
 
 
 def _log_tail(log: Path) -> str:
@@ -201,8 +220,8 @@ class XeditProgram(Program):
         binary = shutil.which("xedit")
         if binary is None:
             raise EnvError("desktop env: xedit is not installed (apt install x11-apps)")
-        self.proc = self.xd.spawn([binary, "-geometry", f"{self.xd.width}x{self.xd.height}+0+0",
-                                   self.path.name], cwd=self.workdir, log=self.log)
+        argv = [binary, "-geometry", f"{self.xd.width}x{self.xd.height}+0+0", self.path.name]
+        self.proc = self.xd.spawn(jailed(argv, self.workdir, self.xd), cwd=self.workdir, log=self.log)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not any(cls == "Xedit" for _, cls, *_ in self.xd.windows()):
             if not self.alive:
