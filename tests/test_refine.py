@@ -130,17 +130,30 @@ def test_cheap_triggers_and_the_agents_request_start_passes_with_their_reasons(t
     finally:
         agent.close()
     passes = _passes(run)
-    # the agent asks every other step but a request starts a pass at most every 10 steps; stuck fires after
-    # 5 steps in place (steps 0-4: a pass before step 5) and again after each 10-step cooldown
+    # stuck fires after 5 steps in place (steps 0-4: a pass before step 5) and again after each 10-step
+    # cooldown; the agent asks every other step, but a request starts a pass only when no pass of any cause
+    # ran in the 10 steps before it: the first one does, the later ones all come < 10 steps after a stuck pass
     asked = [p[0] for p in passes if p[1] == ["the agent asked: I cannot leave the title screen"]]
-    assert asked == [2, 12, 22]
+    assert asked == [2]
     stuck = [p for p in passes if "stuck" in p[2]]
-    assert [p[0] for p in stuck] == [5, 15, 25] and len(passes) == 6
+    assert [p[0] for p in stuck] == [5, 15, 25] and len(passes) == 4
     assert "trigger stuck: no change of place for 5 steps at Title screen" in stuck[0][1][0]
     calls = [e for _, e in RunReader(run).events("model_call") if e.purpose == "refine"]
     first = RunReader(run).get_text(calls[0].prompt_ref)
     assert "I cannot leave the title screen" in RunReader(run).get_text(
         first.split('"content_ref":"')[2].split('"')[0])
+
+
+def test_requests_alone_start_a_pass_at_most_every_cooldown(tmp_path, quest_rom):
+    script = [press("B"), {"tool": "request_refinement", "arguments": {"reason": "stuck"}}, press("B"),
+              propose("nothing to change")]
+    cfg, run = _refine_run(tmp_path, "run", script, 30, triggers=False, request_cooldown=10)
+    agent = start_run(cfg, run)
+    try:
+        agent.run(30)
+    finally:
+        agent.close()
+    assert [p[0] for p in _passes(run)] == [2, 12, 22]  # asked every other step; a pass at most every 10
 
 
 def test_resume_rebuilds_triggers_cooldowns_and_requests_exactly(tmp_path, quest_rom):

@@ -35,8 +35,8 @@ class RefineSettings(BaseModel):
     every_late: int = Field(100, ge=1, description="steps between passes later on")
     window: int = Field(50, ge=1, description="recent steps the refiner reads")
     growth_cap: int = Field(1200, ge=0, description="most characters one pass may add to the prompt blocks")
-    request_cooldown: int = Field(10, ge=0, description="steps after a requested pass before the agent's next "
-                                                         "request_refinement starts one")
+    request_cooldown: int = Field(10, ge=0, description="an agent's request_refinement starts a pass only if no "
+                                  "pass (scheduled, triggered or requested) ran in this many steps before it")
     passes: list[Literal["prompt", "subagents", "skills", "memory"]] = Field(
         ["prompt", "subagents", "skills", "memory"], description="the passes run at each refinement, in order (a pass "
         "runs only if the harness has what it edits: subagents needs call_subagent, skills needs run_skill, memory "
@@ -113,8 +113,9 @@ class Refiner:
                 self.run_passes(agent, at, why, triggers)
                 return
         on_schedule = scheduled(at, self.settings)
-        if self.requests and at - self.last_request_at < self.settings.request_cooldown:
-            self.requests = []  # asked again too soon: the reason still shows in the step's record
+        recent = max(self.last_request_at, self.last_at if self.last_at >= 0 else -(10**9))
+        if self.requests and at - recent < self.settings.request_cooldown:
+            self.requests = []  # a pass ran moments ago (any cause): the reason still shows in the step's record
         if not (on_schedule or self.triggers or self.requests):
             return
         if self.requests:
