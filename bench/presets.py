@@ -91,12 +91,43 @@ def run_one(variant: str, seed: int, steps: int) -> dict[str, Any]:
             agent.run(steps)
     s = summarize(run_dir)
     s["wall_s"] = round(time.monotonic() - t0, 1)
+    s["progress"] = progress(run_dir)
     return s
+
+
+def progress(run_dir: Path) -> dict[str, Any]:
+    """Graded progress for runs that reach no milestone: places (distinct tiles) visited, and the oracle's
+    presses to the next milestone (envs/gameboy/quest/oracle.py: a shortest way from the game's source) at the
+    start and at the closest point of the run."""
+    from envs.gameboy.quest import oracle
+    from harness.colearn.relabel import read_transitions
+    from harness.log.store import RunReader
+
+    with RunReader(run_dir) as reader:
+        ts = read_transitions(reader, 0, 10**9)
+        places = {w for (w,) in reader.db.execute("SELECT json_extract(data, '$.where') FROM events WHERE kind='step'")}
+    dist = []
+    for t in ts:
+        view = oracle.view_from_text(t.obs_text, frozenset(t.milestones_before))
+        if view is not None and view.mode != "TITLE":
+            dist.append(oracle.distance(view))
+    return {"places": len(places), "start_distance": dist[0] if dist else None,
+            "closest_distance": min(dist) if dist else None}
+
+
+def finished(run_dir: Path, steps: int) -> bool:
+    from harness.log.store import RunReader
+
+    if not (run_dir / "run.sqlite").exists():
+        return False
+    with RunReader(run_dir) as reader:
+        return reader.db.execute("SELECT COUNT(*) FROM events WHERE kind='step'").fetchone()[0] >= steps
 
 
 def table(results: dict[str, list[dict[str, Any]]], steps: int) -> str:
     names = list(QuestAdapter.milestones)
-    head = ["preset", "runs", "milestones reached (per run)", "median", *names[:5], "tokens/step", "s/step",
+    head = ["preset", "runs", "milestones reached (per run)", "median", *names[:5], "places visited (per run)",
+            "presses to the next milestone: start → closest (per run)", "tokens/step", "s/step",
             "refinements (applied / rolled back)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for variant, runs in results.items():
@@ -105,13 +136,18 @@ def table(results: dict[str, list[dict[str, Any]]], steps: int) -> str:
         for name in names[:5]:
             presses = [m["button_presses"] for r in runs for m in r["milestones"] if m["name"] == name]
             cells.append(f"{statistics.median(presses):g} ({len(presses)}/{len(runs)})" if presses else "-")
+        prog = [r.get("progress") or progress(Path(r["run_dir"])) for r in runs]
+        cells.append(", ".join(str(p["places"]) for p in prog))
+        cells.append(", ".join(f"{p['start_distance']} → {p['closest_distance']}" for p in prog))
         cells.append(f"{statistics.median(r['tokens_in'] / max(1, r['steps']) for r in runs):.0f}")
         cells.append(f"{statistics.median(r['step_latency_s']['median'] or 0 for r in runs):.2f}")
         ref = [r["refinements"] for r in runs]
         cells.append(f"{sum(x['applied'] for x in ref)} / {sum(x['rolled_back'] for x in ref)}")
         rows.append("| " + " | ".join(cells) + " |")
     note = (f"\n{steps} steps per run, quest, `local` actor (SmolLM2-135M, seeds = sampling seeds). Cells under a "
-            "milestone: median button presses to reach it over the runs that did (k/n reached).\n")
+            "milestone: median button presses to reach it over the runs that did (k/n reached). Presses to the next "
+            "milestone: the quest oracle's shortest way from the game's source, at the first step on the map and at "
+            "the closest point of the run.\n")
     return "\n".join(rows) + note
 
 
@@ -122,6 +158,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--runs", type=Path, default=RUNS, help="where the run directories go")
+    ap.add_argument("--table-only", action="store_true",
+                    help="run nothing: the table of the runs already finished (e.g. while the benchmark runs)")
     args = ap.parse_args()
     RUNS = args.runs
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -132,6 +170,10 @@ def main() -> None:
     results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for seed in seeds:  # seed by seed, so a partial benchmark still compares every variant
         for variant in variants:
+            if args.table_only:
+                if finished(RUNS / f"{variant}-s{seed}", args.steps):
+                    results[variant].append(summarize(RUNS / f"{variant}-s{seed}"))
+                continue
             results[variant].append(run_one(variant, seed, args.steps))
             r = results[variant][-1]
             print(f"{variant} seed {seed}: {len(r['milestones'])} milestones, {r['button_presses']} presses, "
@@ -139,11 +181,15 @@ def main() -> None:
             md = table({v: runs for v, runs in results.items() if runs}, args.steps)
             RESULTS.mkdir(parents=True, exist_ok=True)
             (RESULTS / "presets.md").write_text(md)
+    md = table({v: runs for v, runs in results.items() if runs}, args.steps)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "presets.md").write_text(md)
     print(md)
     keep = ("run_dir", "steps", "button_presses", "milestones", "tokens_in", "step_latency_s", "refinements",
-            "model_calls", "format_failures", "wall_s")
+            "model_calls", "format_failures", "wall_s", "progress")
     out = RESULTS / "presets.json"
-    out.write_text(json.dumps({v: [{k: r[k] for k in keep} for r in runs] for v, runs in results.items()}, indent=2))
+    out.write_text(json.dumps({v: [{k: r.get(k) for k in keep} for r in runs] for v, runs in results.items()},
+                              indent=2))
     print(f"wrote {out} and {RESULTS / 'presets.md'}")
 
 
