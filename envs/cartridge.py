@@ -147,23 +147,16 @@ class CartridgeEnv(gym.Env[dict[str, Any], Any]):
     press_description: ClassVar[str]  # after "Press 1 to N <platform> buttons in order (each press counts). "
     press_examples: ClassVar[tuple[dict[str, Any], ...]]
     default_game: ClassVar[str | None] = None
+    # the platform's functions, as staticmethods: validate_rom(path) -> bytes; resolve_adapter(game, rom,
+    # rom_name) -> adapter class; adapter_path(cls) -> the adapter's import path for the child process
+    validate_rom: ClassVar[Callable[[Path], bytes]]
+    resolve_adapter: ClassVar[Callable[[str | type | None, bytes, str], type]]
+    adapter_path: ClassVar[Callable[[type], str]]
+    emulator_cls: ClassVar[Callable[..., Any]]  # emulator_cls(timeout_s=, boot_frames=)
+    default_boot_frames: ClassVar[int]
 
     # One frame per step; 30 fps plays a recording back fast (real time is 60/frames_per_step).
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
-
-    # -- what a platform provides --------------------------------------------------------------------
-
-    def _validate_rom(self, path: Path) -> bytes:
-        raise NotImplementedError
-
-    def _resolve_adapter(self, game: str | type | None, rom: bytes, rom_name: str) -> type:
-        raise NotImplementedError
-
-    def _emulator(self, timeout_s: float, boot_frames: int | None) -> Any:
-        raise NotImplementedError
-
-    def _adapter_path(self, cls: type) -> str:
-        raise NotImplementedError
 
     # -- the env -------------------------------------------------------------------------------------
 
@@ -191,10 +184,10 @@ class CartridgeEnv(gym.Env[dict[str, Any], Any]):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r} not supported; use 'rgb_array' or None")
         self.rom_path = Path(rom_path)
-        self._rom = self._validate_rom(self.rom_path)
+        self._rom = self.validate_rom(self.rom_path)
         self._rom_sha1 = hashlib.sha1(self._rom).digest()
-        self.adapter_cls = self._resolve_adapter(game if game is not None else self.default_game, self._rom,
-                                                 self.rom_path.name)
+        self.adapter_cls = self.resolve_adapter(game if game is not None else self.default_game, self._rom,
+                                                self.rom_path.name)
         self.game: str = self.adapter_cls.name
         self.frames_per_step = frames_per_step
         self.press_frames = press_frames
@@ -217,8 +210,9 @@ class CartridgeEnv(gym.Env[dict[str, Any], Any]):
                 "text": spaces.Text(TEXT_MAX_LENGTH, min_length=0, charset=TEXT_CHARSET),
             }
         )
-        self._emu = self._emulator(timeout_s, boot_frames)
-        self._adapter_file = self._adapter_path(self.adapter_cls)
+        self._emu = self.emulator_cls(timeout_s=timeout_s,
+                                      boot_frames=self.default_boot_frames if boot_frames is None else boot_frames)
+        self._adapter_file = self.adapter_path(self.adapter_cls)
         self.frame_count = 0  # frames since power-on, carried by our savestates
         self._obs: dict[str, Any] | None = None
         self._state: GameState | None = None

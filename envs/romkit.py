@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,6 @@ class RomBuild:
         missing = [t for t in self.tools if shutil.which(t) is None]
         if missing:
             raise RuntimeError(f"{', '.join(missing)} not found: {self.install_hint}")
-        import tempfile
-
         self.build_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.build_dir, prefix="tmp-") as name:
             tmp = Path(name)

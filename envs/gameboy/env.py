@@ -8,8 +8,6 @@ restored by its load_state).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from envs.base import TEXT_CHARSET, TEXT_MAX_LENGTH, sanitize_text
 from envs.cartridge import CartridgeEnv, press_buttons_model
 from envs.cartridge import resolve_adapter as _resolve
@@ -48,16 +46,8 @@ class GameBoyEnv(CartridgeEnv):
     press_description = ("A direction moves one tile or turns; A interacts / advances text; B cancels; START "
                          "opens the menu.")
     press_examples = ({"buttons": ["A"]}, {"buttons": ["RIGHT", "DOWN"]}, {"buttons": ["B", "LEFT", "UP"]})
-
-    def _validate_rom(self, path: Path) -> bytes:
-        return validate_rom(path)
-
-    def _resolve_adapter(self, game: str | type | None, rom: bytes, rom_name: str) -> type:
-        return resolve_adapter(game, rom, rom_name)
-
-    def _emulator(self, timeout_s: float, boot_frames: int | None) -> GameBoyEmulator:
-        return GameBoyEmulator(timeout_s=timeout_s, boot_frames=DEFAULT_BOOT_FRAMES if boot_frames is None
-                               else boot_frames)
-
-    def _adapter_path(self, cls: type) -> str:
-        return adapter_path(cls)
+    validate_rom = staticmethod(validate_rom)
+    resolve_adapter = staticmethod(resolve_adapter)
+    adapter_path = staticmethod(adapter_path)
+    emulator_cls = GameBoyEmulator
+    default_boot_frames = DEFAULT_BOOT_FRAMES

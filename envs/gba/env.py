@@ -9,8 +9,6 @@ the emulator's own state, the frame on screen).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from envs.cartridge import CartridgeEnv, press_buttons_model
 from envs.cartridge import resolve_adapter as _resolve
 from envs.gba.adapters import ADAPTERS, adapter_class
@@ -51,16 +49,8 @@ class GBAEnv(CartridgeEnv):
                          "opens the menu; L and R are the shoulder buttons.")
     press_examples = ({"buttons": ["A"]}, {"buttons": ["RIGHT", "DOWN"]}, {"buttons": ["B", "L", "R"]})
     default_game = "quest-gba"
-
-    def _validate_rom(self, path: Path) -> bytes:
-        return validate_rom(path)
-
-    def _resolve_adapter(self, game: str | type | None, rom: bytes, rom_name: str) -> type:
-        return resolve_adapter(game, rom, rom_name)
-
-    def _emulator(self, timeout_s: float, boot_frames: int | None) -> GBAEmulator:
-        return GBAEmulator(timeout_s=timeout_s, boot_frames=DEFAULT_BOOT_FRAMES if boot_frames is None
-                           else boot_frames)
-
-    def _adapter_path(self, cls: type) -> str:
-        return adapter_path(cls)
+    validate_rom = staticmethod(validate_rom)
+    resolve_adapter = staticmethod(resolve_adapter)
+    adapter_path = staticmethod(adapter_path)
+    emulator_cls = GBAEmulator
+    default_boot_frames = DEFAULT_BOOT_FRAMES
