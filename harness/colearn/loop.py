@@ -236,8 +236,10 @@ class Colearn:
     def _reannounce(self, agent: Any) -> None:
         """A resumed vllm job: the server may have restarted since the last swap, so load that adapter again."""
         swaps = [e for _, e in agent.store.events("model_swap") if isinstance(e, ModelSwap)]
+        if not swaps:
+            return
         for k in range(self.cfg.iterations, 0, -1):
-            if swaps and swaps[-1].new == vllm_student_with(self.cfg.student, self.adapter_name(k)):
+            if swaps[-1].new == vllm_student_with(self.cfg.student, self.adapter_name(k)):
                 vllm_load_adapter(agent.model.base_url, self.adapter_name(k), (self.iter_dir(k) / "adapter").resolve())
                 return
 
