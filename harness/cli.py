@@ -226,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--rank", type=int, default=8, help="LoRA rank")
     col.add_argument("--top-layers", type=int, help="LoRA on the last N layers only")
     col.add_argument("--threads", type=int, help="torch CPU threads for training")
+    col.add_argument("--no-grad-ckpt", action="store_true",
+                     help="no gradient checkpointing (TRL's default is on): faster training, more memory")
     swp = sub.add_parser("sweep", help="run a grid (env x preset x model x seed) as independent runs on Ray",
                          description="Run a grid of independent runs on Ray (local by default) and write the "
                          "combined report (median presses per milestone per preset). CONFIG is a TOML or JSON file "
@@ -260,7 +262,8 @@ def cmd_colearn(args: argparse.Namespace) -> int:
                         seed=args.seed, prm_settings={"threshold": args.threshold},
                         train={"epochs": args.epochs, "lr": args.lr, "max_steps": args.train_steps,
                                "batch_size": args.batch_size, "max_length": args.max_length, "rank": args.rank,
-                               "top_layers": args.top_layers, "threads": args.threads})
+                               "top_layers": args.top_layers, "threads": args.threads,
+                               "gradient_checkpointing": not args.no_grad_ckpt})
     run_dir = args.run_dir or Path("runs") / f"colearn-{args.env}-{_time.strftime('%Y%m%d-%H%M%S')}"
     rows = Colearn(cfg, run_dir, log=lambda m: print(f"[colearn] {m}", flush=True)).run()
     print(f"{'iter':>4} {'steps':>11} {'milestones':>10} {'reward':>7} {'shard':>5} {'loss':>8}  phases (s)")

@@ -58,6 +58,8 @@ class TrainSettings(BaseModel):
     max_length: int = Field(1024, ge=64, description="tokens per example; older prompt tokens are cut first")
     seed: int = 0
     threads: int | None = Field(None, description="torch CPU threads (None: torch's default)")
+    gradient_checkpointing: bool = Field(True, description="recompute activations in the backward pass (TRL's "
+                                         "default: less memory, more time)")
 
 
 class TrainResult(BaseModel):
@@ -175,6 +177,7 @@ def train_lora(base: Path, data: list[dict[str, list[int]]], out_dir: Path, sett
         gradient_accumulation_steps=settings.grad_accum, logging_steps=1, save_strategy="no", report_to=[],
         completion_only_loss=True, max_length=settings.max_length, seed=settings.seed, use_cpu=not cuda,
         bf16=cuda, disable_tqdm=True, dataloader_num_workers=0, lr_scheduler_type="constant",
+        gradient_checkpointing=settings.gradient_checkpointing,
     )
     if init is not None:
         from peft import PeftModel
