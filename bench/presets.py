@@ -5,9 +5,10 @@ milestones reached and the median button presses to each, for
 - expert           hand-engineered: curated objectives, navigate_to (A*), a battle sub-agent
 - continual        minimal + meta-tools + vector memory + the refiner, all on the local model
 - continual-good   continual whose refiner is scripted to make edits known to be good: at the first pass
-                   (step 25) it writes the expert preset's objectives and tips into the prompt, turns
-                   navigate_to on and defines the battle sub-agent. It shows whether the pipeline (passes,
-                   validation, versions, gate) delivers a good edit's benefit to a weak actor.
+                   (step 25) it writes the expert preset's objectives and tips into its own prompt block
+                   (`guidance`, which the actor reads but cannot edit), turns navigate_to on and defines
+                   the battle sub-agent. It shows whether the pipeline (passes, validation, versions,
+                   gate) delivers a good edit's benefit to a weak actor.
 
 Each run is a normal run directory under bench/runs/presets/ (inspect, versions, diff work on them); a run
 that already finished is reused, so the benchmark can be stopped and started again.
@@ -51,8 +52,9 @@ def good_refiner(path: Path) -> Path:
         {"mode": "by_tool"},
         {"tool": "propose_prompt_edits", "arguments": {
             "analysis": "the agent does not know the objectives or how to walk to a place",
-            "edits": [{"label": "strategy", "text": expert.block("objectives").value, "why": "the objectives"},
-                      {"label": "notes", "text": expert.block("strategy").value, "why": "how to use navigate_to"}],
+            # into the refiner's own block: in the first runs (tips in `notes`) the actor rewrote notes every step
+            "edits": [{"label": "guidance", "why": "the objectives, and how to use navigate_to",
+                       "text": f"{expert.block('objectives').value}\n\n{expert.block('strategy').value}"}],
             "tools_on": ["navigate_to"]}},
         {"tool": "propose_subagent_edits", "arguments": {
             "analysis": "battles need many A presses",

@@ -36,6 +36,7 @@ def render(h: HarnessState) -> list[str]:
     lines = [f"preset: {h.preset}", f"meta-tools: {', '.join(h.tools) or '(none)'}"]
     for b in h.blocks:
         flags = f"limit {b.limit}" + (", read-only" if b.read_only else "")
+        flags += ", refiner-only" if b.refiner_only else ""
         lines += [f"[block {b.label}] ({flags})", *(b.value.splitlines() or [""])]
     for s in h.subagents.values():
         lines += [f"[sub-agent {s.name}] tools: {', '.join(s.tools) or '(none)'}; max turns {s.max_turns}",

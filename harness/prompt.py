@@ -22,20 +22,23 @@ from harness.state import HarnessState, PromptBlock, SubAgentSpec
 
 def system_text(harness: HarnessState, env_instructions: str) -> str:
     """Most stable first, so an edit re-evaluates as little as possible of the cached prefix: the
-    read-only blocks, the env's instructions, then what edits change (the sub-agent roster, the
-    editable blocks: the agent's own notes last)."""
+    read-only blocks, the env's instructions, then what edits change (the refiner's own blocks, the
+    sub-agent roster, the editable blocks: the agent's own notes last)."""
     def block_text(i: int, block: PromptBlock) -> str:
-        value = block.value.strip() or ("(empty)" if not block.read_only and harness.tools else "")
+        shown_empty = not (block.read_only or block.refiner_only) and harness.tools
+        value = block.value.strip() or ("(empty)" if shown_empty else "")
         if not value:
             return ""
         return value if i == 0 else f"## {block.label.replace('_', ' ').capitalize()}\n{value}"
 
     blocks = [(i, b) for i, b in enumerate(harness.blocks) if b.placement == "system"]
     fixed = [block_text(i, b) for i, b in blocks if b.read_only or i == 0]
-    editable = [block_text(i, b) for i, b in blocks if not (b.read_only or i == 0)]
+    refiners = [block_text(i, b) for i, b in blocks if b.refiner_only and not (b.read_only or i == 0)]
+    editable = [block_text(i, b) for i, b in blocks if not (b.read_only or b.refiner_only or i == 0)]
     parts = list(fixed)
     if env_instructions.strip():
         parts.append(f"## Reading the observation\n{env_instructions.strip()}")
+    parts += refiners
     if harness.subagents:
         roster = "\n".join(f"- {s.name}: {s.instructions.splitlines()[0][:120]}" for s in harness.subagents.values())
         parts.append(f"## Sub-agents you can call\n{roster}")

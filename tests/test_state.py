@@ -88,3 +88,23 @@ def test_rollback_restores_the_exact_document_as_a_new_version():
     assert (rb.from_version, rb.to_version, rb.new_version) == (10, 0, 11)
     with pytest.raises(HarnessEditError, match="no harness version 12"):
         v.rollback(12, reason="x", step=12)
+
+
+def test_refiner_only_block_is_read_by_the_agent_and_edited_by_the_refiner():
+    from harness.prompt import system_text
+
+    log: list = []
+    v = Versions.first(preset("continual"), "preset", sink_into(log))
+    assert v.current.block("guidance").refiner_only and "Guidance" not in system_text(v.current, "")  # empty: hidden
+    tips = v.current.with_block("guidance", "Talk to Mom downstairs first.")
+    with pytest.raises(HarnessEditError, match="block 'guidance' is the refiner's: you can read it, not edit it"):
+        v.commit(tips, reason="x", trigger="agent", step=1)
+    assert v.commit(tips, reason="tips", trigger="refiner", step=2).version == 1
+    assert "## Guidance\nTalk to Mom downstairs first." in system_text(v.current, "")
+    with pytest.raises(HarnessEditError, match="is the refiner's"):  # nor may the agent wipe it
+        v.commit(v.current.with_block("guidance", ""), reason="x", trigger="agent", step=3)
+    doc = v.current.doc()
+    doc["blocks"][2]["refiner_only"] = True  # the agent may not take its own notes away from itself either
+    with pytest.raises(HarnessEditError, match="only the refiner may make a block its own: notes"):
+        v.commit(HarnessState.parse(doc), reason="x", trigger="agent", step=4)
+    assert v.commit(v.current.with_block("notes", "mine"), reason="n", trigger="agent", step=5).version == 2

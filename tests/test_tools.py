@@ -80,6 +80,9 @@ def test_edit_prompt_block_appends_replaces_and_names_bad_labels():
     assert ctx.doc["blocks"][2]["value"] == "fresh"
     with pytest.raises(ToolError, match="no prompt block 'diary'; editable blocks: strategy, notes"):
         EDIT.run(ctx, EDIT.args(label="diary", text="x"))
+    with pytest.raises(ToolError, match="you cannot edit block 'guidance'; editable blocks: strategy, notes"):
+        EDIT.run(ctx, EDIT.args(label="guidance", text="x"))  # the refiner's block
+    assert len(ctx.commits) == 3
 
 
 def test_registry_loads_every_tool():

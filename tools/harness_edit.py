@@ -26,7 +26,7 @@ class EditPromptBlock(BaseTool):
     labels: list[str] = []
 
     def bind(self, doc: dict[str, Any]) -> EditPromptBlock:
-        self.labels = [b["label"] for b in doc["blocks"] if not b.get("read_only")]
+        self.labels = [b["label"] for b in doc["blocks"] if not (b.get("read_only") or b.get("refiner_only"))]
         return self
 
     def spec(self) -> ToolSpec:
@@ -36,9 +36,10 @@ class EditPromptBlock(BaseTool):
         assert isinstance(args, EditBlockArgs)
         doc = ctx.harness_doc()
         block = next((b for b in doc["blocks"] if b["label"] == args.label), None)
-        if block is None:
-            labels = ", ".join(b["label"] for b in doc["blocks"] if not b.get("read_only"))
-            raise ToolError(f"no prompt block {args.label!r}; editable blocks: {labels}")
+        if block is None or block.get("read_only") or block.get("refiner_only"):
+            labels = ", ".join(b["label"] for b in doc["blocks"] if not (b.get("read_only") or b.get("refiner_only")))
+            what = "no prompt block" if block is None else "you cannot edit block"
+            raise ToolError(f"{what} {args.label!r}; editable blocks: {labels}")
         if args.mode == "append" and block["value"]:
             block["value"] = f"{block['value']}\n{args.text}"
         else:

@@ -219,8 +219,9 @@ class PromptPass(Pass):
 
     def context(self, agent: Agent, at: int, window: list[Step]) -> str:
         h = agent.versions.current
-        blocks = "\n\n".join(f"[{b.label}] (limit {b.limit} characters)\n{b.value or '(empty)'}"
-                             for b in h.blocks if not b.read_only)
+        mine = "; yours: the agent reads it but cannot edit it"
+        blocks = "\n\n".join(f"[{b.label}] (limit {b.limit} characters{mine if b.refiner_only else ''})"
+                             f"\n{b.value or '(empty)'}" for b in h.blocks if not b.read_only)
         fixed = ", ".join(b.label for b in h.blocks if b.read_only) or "none"
         library = "\n".join(f"- {n}: {load_tool(n).description}" for n in self.library(h)) or "(none)"
         return (f"Editable blocks:\n{blocks}\n\nRead-only blocks: {fixed}\n\n"

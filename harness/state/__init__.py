@@ -42,6 +42,8 @@ class PromptBlock(BaseModel):
     value: str
     limit: int = Field(2000, ge=1, le=MAX_BLOCK_CHARS, description="most characters the value may hold")
     read_only: bool = Field(False, description="the agent and the refiner may not edit it")
+    refiner_only: bool = Field(False, description="the acting agent reads it but may not edit it; the refiner may "
+                                                  "(its guidance, which the agent would otherwise overwrite)")
     placement: Literal["system", "tail"] = Field(
         "system", description="system: in the stable system prompt; tail: in each step's message, after the recent "
                               "steps (for a block the agent rewrites often: an edit then leaves the cached prefix, "

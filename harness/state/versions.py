@@ -67,6 +67,15 @@ class Versions:
             added = [lbl for lbl, b in after.items() if lbl not in before and b.read_only]
             if added:
                 raise HarnessEditError(f"new blocks may not be read-only: {', '.join(added)}")
+        if trigger not in PRIVILEGED_TRIGGERS | {"refiner"}:  # the acting agent (and its sub-agents)
+            before = {b.label: b for b in self.current.blocks}
+            after = {b.label: b for b in new.blocks}
+            for label, block in before.items():
+                if block.refiner_only and after.get(label) != block:
+                    raise HarnessEditError(f"block {label!r} is the refiner's: you can read it, not edit it")
+            added = [lbl for lbl, b in after.items() if b.refiner_only and before.get(lbl) != b]
+            if added:
+                raise HarnessEditError(f"only the refiner may make a block its own: {', '.join(added)}")
         self.check_tools(new)
         if new.content_hash() == self.current.content_hash():
             return None

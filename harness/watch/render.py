@@ -179,8 +179,8 @@ def blocks(doc: HarnessState) -> Group:
     parts: list[RenderableType] = []
     for b in doc.blocks:
         head = Text(f"▌{b.label}", style="bold cyan")
-        head.append(f"  {b.placement}  {len(b.value)}/{b.limit} chars  {'read-only' if b.read_only else 'editable'}",
-                    style="dim")
+        who = "read-only" if b.read_only else "refiner-only" if b.refiner_only else "editable"
+        head.append(f"  {b.placement}  {len(b.value)}/{b.limit} chars  {who}", style="dim")
         if b.description:
             head.append(f"\n  {b.description}", style="dim italic")
         parts += [head, Text(b.value.rstrip() or "(empty)", style="" if b.value.strip() else "dim"), Text("")]
