@@ -40,7 +40,8 @@ def system_text(harness: HarnessState, env_instructions: str) -> str:
         parts.append(f"## Reading the observation\n{env_instructions.strip()}")
     parts += refiners
     if harness.subagents:
-        roster = "\n".join(f"- {s.name}: {s.instructions.splitlines()[0][:120]}" for s in harness.subagents.values())
+        roster = "\n".join(f"- {s.name}: {(s.instructions.strip().splitlines() or ['(no instructions)'])[0][:120]}"
+                           for s in harness.subagents.values())
         parts.append(f"## Sub-agents you can call\n{roster}")
     return "\n\n".join(p for p in parts + editable if p)
 

@@ -108,3 +108,19 @@ def test_refiner_only_block_is_read_by_the_agent_and_edited_by_the_refiner():
     with pytest.raises(HarnessEditError, match="only the refiner may make a block its own: notes"):
         v.commit(HarnessState.parse(doc), reason="x", trigger="agent", step=4)
     assert v.commit(v.current.with_block("notes", "mine"), reason="n", trigger="agent", step=5).version == 2
+
+
+def test_a_sub_agent_without_instructions_is_refused_and_never_breaks_the_prompt():
+    """The preset bench's continual seed 2 crashed at step 108: SmolLM2 defined a sub-agent with empty
+    instructions and the roster line took the first line of an empty text."""
+    from harness.prompt import system_text
+    from harness.state import SubAgentSpec
+
+    log: list = []
+    v = Versions.first(preset("continual"), "preset", sink_into(log))
+    blank = v.current.model_copy(update={"subagents": {"helper": SubAgentSpec(name="helper", instructions="  ")}})
+    for trigger in ("agent", "refiner"):
+        with pytest.raises(HarnessEditError, match="sub-agent 'helper' needs instructions"):
+            v.commit(blank, reason="x", trigger=trigger, step=1)
+    assert v.version == 0
+    assert "- helper: (no instructions)" in system_text(blank, "")  # e.g. a run recorded before the check

@@ -67,6 +67,10 @@ class Versions:
             added = [lbl for lbl, b in after.items() if lbl not in before and b.read_only]
             if added:
                 raise HarnessEditError(f"new blocks may not be read-only: {', '.join(added)}")
+        if trigger not in PRIVILEGED_TRIGGERS:
+            blank = sorted(s.name for s in new.subagents.values() if not s.instructions.strip())
+            if blank:
+                raise HarnessEditError(f"sub-agent {blank[0]!r} needs instructions (what it is for, when to return)")
         if trigger not in PRIVILEGED_TRIGGERS | {"refiner"}:  # the acting agent (and its sub-agents)
             before = {b.label: b for b in self.current.blocks}
             after = {b.label: b for b in new.blocks}
