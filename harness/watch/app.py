@@ -51,8 +51,13 @@ class StepsTable(DataTable):
     """The recent steps; keeps the shown step's row in view when the terminal is resized."""
 
     def on_resize(self) -> None:
+        # the row is read when the refresh comes, not now: rows may have arrived and the cursor moved since,
+        # and moving it back to a stale row would look like the user picking that step (history mode)
+        self.call_after_refresh(self.keep_cursor_in_view)
+
+    def keep_cursor_in_view(self) -> None:
         if self.row_count:
-            self.call_after_refresh(self.move_cursor, row=self.cursor_row, animate=False)
+            self.move_cursor(row=self.cursor_row, animate=False)
 
 
 class WatchApp(App[None]):
