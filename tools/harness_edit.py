@@ -17,6 +17,11 @@ class EditBlockArgs(BaseModel):
     mode: Literal["replace", "append"] = Field("append", description="replace the block or append a line")
 
 
+def editable_labels(doc: dict[str, Any]) -> list[str]:
+    """The blocks the acting agent may edit: neither read-only nor the refiner's."""
+    return [b["label"] for b in doc["blocks"] if not (b.get("read_only") or b.get("refiner_only"))]
+
+
 class EditPromptBlock(BaseTool):
     name = "edit_prompt_block"
     description = ("Edit one of your prompt blocks (e.g. notes, strategy). The change shows in your prompt from "
@@ -26,7 +31,7 @@ class EditPromptBlock(BaseTool):
     labels: list[str] = []
 
     def bind(self, doc: dict[str, Any]) -> EditPromptBlock:
-        self.labels = [b["label"] for b in doc["blocks"] if not (b.get("read_only") or b.get("refiner_only"))]
+        self.labels = editable_labels(doc)
         return self
 
     def spec(self) -> ToolSpec:
@@ -36,10 +41,11 @@ class EditPromptBlock(BaseTool):
         assert isinstance(args, EditBlockArgs)
         doc = ctx.harness_doc()
         block = next((b for b in doc["blocks"] if b["label"] == args.label), None)
-        if block is None or block.get("read_only") or block.get("refiner_only"):
-            labels = ", ".join(b["label"] for b in doc["blocks"] if not (b.get("read_only") or b.get("refiner_only")))
+        labels = editable_labels(doc)
+        if args.label not in labels:
             what = "no prompt block" if block is None else "you cannot edit block"
-            raise ToolError(f"{what} {args.label!r}; editable blocks: {labels}")
+            raise ToolError(f"{what} {args.label!r}; editable blocks: {', '.join(labels)}")
+        assert block is not None
         if args.mode == "append" and block["value"]:
             block["value"] = f"{block['value']}\n{args.text}"
         else:

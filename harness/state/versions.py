@@ -56,7 +56,8 @@ class Versions:
 
     def commit(self, new: HarnessState, reason: str, trigger: str, step: int | None) -> HarnessVersion | None:
         """Make `new` the current document; None when nothing changed. Raises HarnessEditError when
-        the edit breaks a rule (limits are checked by the document itself; read-only blocks here)."""
+        the edit breaks a rule (limits are checked by the document itself; here: read-only and refiner-only
+        blocks, sub-agents without instructions)."""
         new = HarnessState.parse(new.doc())  # re-validate: callers may have built it with model_copy
         if trigger not in PRIVILEGED_TRIGGERS:
             before = {b.label: b for b in self.current.blocks}
@@ -67,19 +68,16 @@ class Versions:
             added = [lbl for lbl, b in after.items() if lbl not in before and b.read_only]
             if added:
                 raise HarnessEditError(f"new blocks may not be read-only: {', '.join(added)}")
-        if trigger not in PRIVILEGED_TRIGGERS:
             blank = sorted(s.name for s in new.subagents.values() if not s.instructions.strip())
             if blank:
                 raise HarnessEditError(f"sub-agent {blank[0]!r} needs instructions (what it is for, when to return)")
-        if trigger not in PRIVILEGED_TRIGGERS | {"refiner"}:  # the acting agent (and its sub-agents)
-            before = {b.label: b for b in self.current.blocks}
-            after = {b.label: b for b in new.blocks}
-            for label, block in before.items():
-                if block.refiner_only and after.get(label) != block:
-                    raise HarnessEditError(f"block {label!r} is the refiner's: you can read it, not edit it")
-            added = [lbl for lbl, b in after.items() if b.refiner_only and before.get(lbl) != b]
-            if added:
-                raise HarnessEditError(f"only the refiner may make a block its own: {', '.join(added)}")
+            if trigger != "refiner":  # the acting agent (and its sub-agents)
+                for label, block in before.items():
+                    if block.refiner_only and after.get(label) != block:
+                        raise HarnessEditError(f"block {label!r} is the refiner's: you can read it, not edit it")
+                added = [lbl for lbl, b in after.items() if b.refiner_only and before.get(lbl) != b]
+                if added:
+                    raise HarnessEditError(f"only the refiner may make a block its own: {', '.join(added)}")
         self.check_tools(new)
         if new.content_hash() == self.current.content_hash():
             return None
