@@ -5,7 +5,8 @@ iteration) and a plain run of the same student for the same number of steps with
 env reset. Per iteration window: the milestone index at its end and the mean process reward of its
 transitions (the same expert:quest PRM for both). Run directories go to bench/runs/colearn/ and are resumed
 when the benchmark is started again (a co-learning job skips its finished phases).
-Writes bench/results/colearn.json and bench/results/colearn.md.
+Writes bench/results/colearn.json and bench/results/colearn.md; seeds recorded there earlier with the same
+settings are kept, so `--seeds 1` after `--seeds 0` (even on a fresh machine) completes the same table.
 
     .venv/bin/python bench/colearn.py [--seeds 0,1] [--iterations 5] [--rollout-steps 256] [--lr 1e-3]
 """
@@ -70,34 +71,64 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=2)
     ap.add_argument("--max-length", type=int, default=384)
     ap.add_argument("--runs", type=Path, default=RUNS, help="where the run directories go")
+    ap.add_argument("--parts", default="colearn,frozen",
+                    help="which parts to run per seed: the co-learning job, the no-update run, or both")
     args = ap.parse_args()
     RUNS = args.runs
+    parts = set(args.parts.split(","))
 
     from harness.colearn.loop import Colearn, ColearnConfig
 
     K, n = args.rollout_steps, args.iterations
-    results: dict[str, Any] = {"settings": {k: str(v) for k, v in vars(args).items()}, "seeds": {}}
+    settings = {k: str(v) for k, v in vars(args).items() if k not in ("seeds", "runs", "parts")}
+    out = RESULTS / "colearn.json"
+    # Seeds are independent: a seed finished earlier (another session, same settings) is kept, so the
+    # comparison can be built a seed at a time on a machine that is not kept between sessions.
+    earlier = json.loads(out.read_text()) if out.exists() else {}
+    results: dict[str, Any] = {"settings": settings,
+                               "seeds": earlier.get("seeds", {}) if earlier.get("settings") == settings else {}}
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        res = results["seeds"].setdefault(str(seed), {})
+        student = f"local#seed={seed}"
+        if "colearn" in parts and "colearn" not in res:
+            cfg = ColearnConfig(env="quest", student=student, iterations=n, rollout_steps=K, seed=seed,
+                                train={"lr": args.lr, "max_steps": args.train_steps, "batch_size": args.batch_size,
+                                       "max_length": args.max_length, "epochs": 100})
+            t0 = time.monotonic()
+            res["colearn"] = Colearn(cfg, RUNS / f"colearn-s{seed}",
+                                     log=lambda m, s=seed: print(f"  [s{s}] {m}", flush=True)).run()
+            res["colearn_wall_s"] = round(time.monotonic() - t0, 1)
+            save(out, results)
+        if "frozen" in parts and "frozen" not in res:
+            t0 = time.monotonic()
+            res["frozen"] = windows_of(frozen(seed, n * K, student), n, K)
+            res["frozen_wall_s"] = round(time.monotonic() - t0, 1)
+            save(out, results)
+    print(table(results["seeds"]), flush=True)
+
+
+def save(out: Path, results: dict[str, Any]) -> None:
+    """Written after each finished part (a co-learning job or a no-update run), so a cut benchmark keeps it."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    (RESULTS / "colearn.md").write_text(table(results["seeds"]))
+
+
+def table(seeds: dict[str, Any]) -> str:
     lines = ["| seed | iteration | milestone index (colearn / frozen) | mean reward (colearn / frozen) | shard | "
              "train loss | phases (s) |", "|---|---|---|---|---|---|---|"]
-    for seed in [int(s) for s in args.seeds.split(",")]:
-        student = f"local#seed={seed}"
-        cfg = ColearnConfig(env="quest", student=student, iterations=n, rollout_steps=K, seed=seed,
-                            train={"lr": args.lr, "max_steps": args.train_steps, "batch_size": args.batch_size,
-                                   "max_length": args.max_length, "epochs": 100})
-        t0 = time.monotonic()
-        rows = Colearn(cfg, RUNS / f"colearn-s{seed}", log=lambda m, s=seed: print(f"  [s{s}] {m}", flush=True)).run()
-        t_co = time.monotonic() - t0
-        base = windows_of(frozen(seed, n * K, student), n, K)
-        results["seeds"][seed] = {"colearn": rows, "frozen": base, "colearn_wall_s": round(t_co, 1)}
-        for r, b in zip(rows, base, strict=True):
-            phases = " ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items())
-            loss = f"{r['train_loss']:.3f}" if r["train_loss"] is not None else "-"
-            lines.append(f"| {seed} | {r['iteration']} | {r['milestone_index']} / {b['milestone_index']} | "
-                         f"{r['mean_reward']:.3f} / {b['mean_reward']:.3f} | {r['shard_size']} | {loss} | {phases} |")
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "colearn.json").write_text(json.dumps(results, indent=2))
-        (RESULTS / "colearn.md").write_text("\n".join(lines) + "\n")
-        print("\n".join(lines), flush=True)
+    none = {"milestone_index": "–", "mean_reward": None, "shard_size": "–", "train_loss": None, "seconds": {}}
+    for seed, res in sorted(seeds.items()):
+        co, fr = res.get("colearn", []), res.get("frozen", [])
+        for i in range(max(len(co), len(fr))):
+            r = co[i] if i < len(co) else none
+            b = fr[i] if i < len(fr) else none
+            phases = " ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items()) or "–"
+            loss = f"{r['train_loss']:.3f}" if r["train_loss"] is not None else "–"
+            rew = " / ".join(f"{x['mean_reward']:.3f}" if x["mean_reward"] is not None else "–" for x in (r, b))
+            lines.append(f"| {seed} | {i + 1} | {r['milestone_index']} / {b['milestone_index']} | {rew} | "
+                         f"{r['shard_size']} | {loss} | {phases} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
