@@ -11,8 +11,10 @@ milestones reached and the median button presses to each, for
                    gate) delivers a good edit's benefit to a weak actor.
 
 Each run is a normal run directory under bench/runs/presets/ (inspect, versions, diff work on them); a run
-that already finished is reused, so the benchmark can be stopped and started again.
-Writes bench/results/presets.json and bench/results/presets.md (the README's table).
+that already finished is reused, so the benchmark can be stopped and started again. Each finished run's
+summary goes to bench/results/presets.json as it ends (runs recorded there are not run again, so the table
+can be completed seed by seed on machines that do not keep run directories); bench/results/presets.md is the
+README's table.
 
     .venv/bin/python bench/presets.py [--steps 300] [--seeds 0,1,2] [--variants minimal,expert,...]
 """
@@ -169,30 +171,39 @@ def main() -> None:
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise SystemExit(f"unknown variant {unknown[0]!r}; known: {', '.join(VARIANTS)}")
-    results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    # Every finished run's summary is kept in presets.json (keyed by preset and seed) as soon as it ends, and
+    # runs recorded there are not run again: the table survives the run directories (a fresh machine has none).
+    out = RESULTS / "presets.json"
+    earlier = json.loads(out.read_text()) if out.exists() else {}
+    recorded: dict[str, dict[str, Any]] = earlier.get("runs", {}) if earlier.get("steps") == args.steps else {}
     for seed in seeds:  # seed by seed, so a partial benchmark still compares every variant
         for variant in variants:
-            if args.table_only:
-                if finished(RUNS / f"{variant}-s{seed}", args.steps):
-                    results[variant].append(summarize(RUNS / f"{variant}-s{seed}"))
+            if str(seed) in recorded.get(variant, {}):
                 continue
-            results[variant].append(run_one(variant, seed, args.steps))
-            r = results[variant][-1]
+            run_dir = RUNS / f"{variant}-s{seed}"
+            if args.table_only:
+                if finished(run_dir, args.steps):
+                    recorded.setdefault(variant, {})[str(seed)] = {**summarize(run_dir), "progress": progress(run_dir)}
+                continue
+            r = run_one(variant, seed, args.steps)
+            recorded.setdefault(variant, {})[str(seed)] = r
             print(f"{variant} seed {seed}: {len(r['milestones'])} milestones, {r['button_presses']} presses, "
                   f"{r['wall_s']} s", flush=True)
-            md = table({v: runs for v, runs in results.items() if runs}, args.steps)
-            RESULTS.mkdir(parents=True, exist_ok=True)
-            (RESULTS / "presets.md").write_text(md)
-    md = table({v: runs for v, runs in results.items() if runs}, args.steps)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "presets.md").write_text(md)
-    print(md)
+            save(out, recorded, args.steps)
+    print(save(out, recorded, args.steps))
+    print(f"wrote {out} and {RESULTS / 'presets.md'}")
+
+
+def save(out: Path, recorded: dict[str, dict[str, Any]], steps: int) -> str:
     keep = ("run_dir", "steps", "button_presses", "milestones", "tokens_in", "step_latency_s", "refinements",
             "model_calls", "format_failures", "wall_s", "progress")
-    out = RESULTS / "presets.json"
-    out.write_text(json.dumps({v: [{k: r.get(k) for k in keep} for r in runs] for v, runs in results.items()},
-                              indent=2))
-    print(f"wrote {out} and {RESULTS / 'presets.md'}")
+    recorded = {v: {seed: {k: r.get(k) for k in keep} for seed, r in sorted(runs.items())}
+                for v, runs in recorded.items()}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"steps": steps, "runs": recorded}, indent=2))
+    md = table({v: list(recorded[v].values()) for v in VARIANTS if recorded.get(v)}, steps)
+    (RESULTS / "presets.md").write_text(md)
+    return md
 
 
 if __name__ == "__main__":
