@@ -124,3 +124,24 @@ def test_a_sub_agent_without_instructions_is_refused_and_never_breaks_the_prompt
             v.commit(blank, reason="x", trigger=trigger, step=1)
     assert v.version == 0
     assert "- helper: (no instructions)" in system_text(blank, "")  # e.g. a run recorded before the check
+
+
+def test_the_roster_is_capped_but_a_full_one_can_still_be_redefined_or_trimmed():
+    """In the preset bench SmolLM2 (continual seed 2) defined a new junk sub-agent every few steps: each is a
+    line of the system prompt and a name in call_subagent's enum."""
+    from harness.state import SubAgentSpec
+    from tools.subagents import MAX_SUBAGENTS
+
+    log: list = []
+    v = Versions.first(preset("continual"), "preset", sink_into(log))
+    full = {f"a{i}": SubAgentSpec(name=f"a{i}", instructions="walk") for i in range(MAX_SUBAGENTS)}
+    v.commit(v.current.model_copy(update={"subagents": full}), reason="fill", trigger="agent", step=1)
+    one_more = {**full, "extra": SubAgentSpec(name="extra", instructions="walk")}
+    for trigger in ("agent", "refiner"):
+        with pytest.raises(HarnessEditError, match=f"at most {MAX_SUBAGENTS} sub-agents: delete one first"):
+            v.commit(v.current.model_copy(update={"subagents": one_more}), reason="x", trigger=trigger, step=2)
+    redefined = {**full, "a0": SubAgentSpec(name="a0", instructions="talk")}
+    assert v.commit(v.current.model_copy(update={"subagents": redefined}), reason="r", trigger="agent", step=3)
+    swapped = {**{k: s for k, s in redefined.items() if k != "a1"}, "extra": one_more["extra"]}
+    assert v.commit(v.current.model_copy(update={"subagents": swapped}), reason="s", trigger="agent", step=4)
+    assert len(v.current.subagents) == MAX_SUBAGENTS and v.version == 3

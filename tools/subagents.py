@@ -16,6 +16,11 @@ from tools.base import BaseTool, NamesOneOf, ToolContext, ToolError, ToolResult
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
 
+# Every sub-agent is a line of the system prompt and a name in call_subagent's enum: without a cap a weak
+# model fills the roster with junk (the preset bench's continual seed 2 defined a new one every few steps).
+MAX_SUBAGENTS = 8
+
+
 class DefineArgs(BaseModel):
     name: str = Field(pattern=NAME_PATTERN, description="short snake_case name, e.g. battle")
     instructions: str = Field(max_length=1500, description="what the sub-agent does and how")
@@ -28,7 +33,8 @@ class DefineArgs(BaseModel):
 class DefineSubagent(BaseTool):
     name = "define_subagent"
     description = ("Create or redefine a sub-agent: a helper with its own instructions and a subset of your tools "
-                   "that you can hand a task with call_subagent. Does not act in the game.")
+                   f"that you can hand a task with call_subagent. At most {MAX_SUBAGENTS}: delete one you no longer "
+                   "use before adding another. Does not act in the game.")
     kind = "meta"
     args = DefineArgs
 

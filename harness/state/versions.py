@@ -16,6 +16,7 @@ from harness.log.events import BaseEvent, HarnessVersion, Rollback
 from harness.log.store import RunReader, StoreError, blob_ref
 from harness.state import HarnessEditError, HarnessState, diff
 from tools import TOOLS
+from tools.subagents import MAX_SUBAGENTS
 
 # (events, blobs) to be written together; blobs are the documents the events refer to
 Sink = Callable[[list[BaseEvent], list[bytes]], None]
@@ -57,7 +58,7 @@ class Versions:
     def commit(self, new: HarnessState, reason: str, trigger: str, step: int | None) -> HarnessVersion | None:
         """Make `new` the current document; None when nothing changed. Raises HarnessEditError when
         the edit breaks a rule (limits are checked by the document itself; here: read-only and refiner-only
-        blocks, sub-agents without instructions)."""
+        blocks, sub-agents without instructions, more than MAX_SUBAGENTS sub-agents)."""
         new = HarnessState.parse(new.doc())  # re-validate: callers may have built it with model_copy
         if trigger not in PRIVILEGED_TRIGGERS:
             before = {b.label: b for b in self.current.blocks}
@@ -71,6 +72,9 @@ class Versions:
             blank = sorted(s.name for s in new.subagents.values() if not s.instructions.strip())
             if blank:
                 raise HarnessEditError(f"sub-agent {blank[0]!r} needs instructions (what it is for, when to return)")
+            if len(new.subagents) > max(MAX_SUBAGENTS, len(self.current.subagents)):
+                raise HarnessEditError(f"at most {MAX_SUBAGENTS} sub-agents: delete one first "
+                                       f"({', '.join(sorted(self.current.subagents))})")
             if trigger != "refiner":  # the acting agent (and its sub-agents)
                 for label, block in before.items():
                     if block.refiner_only and after.get(label) != block:
