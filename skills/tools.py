@@ -19,6 +19,8 @@ from skills.sandbox import Limits, check_code, run_code, sandbox_problem
 from tools.base import BaseTool, NamesOneOf, ToolContext, ToolError, ToolResult
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+# each skill is a line of the prompt and a name in run_skill's enum; new versions of one do not count
+MAX_SKILLS = 16
 
 
 class AddSkillArgs(BaseModel):
@@ -32,7 +34,8 @@ class AddSkillArgs(BaseModel):
 class AddSkill(BaseTool):
     name = "add_skill"
     description = ("Add a skill, or a new version of one: Python code `def run(game, args)` using game.press(list), "
-                   "game.state(), game.text_map(), game.wait(frames), or a text heuristic. Does not act.")
+                   "game.state(), game.text_map(), game.wait(frames), or a text heuristic. "
+                   f"At most {MAX_SKILLS} skills: delete one you no longer use first. Does not act.")
     kind = "meta"
     args = AddSkillArgs
 

@@ -145,3 +145,23 @@ def test_the_roster_is_capped_but_a_full_one_can_still_be_redefined_or_trimmed()
     swapped = {**{k: s for k, s in redefined.items() if k != "a1"}, "extra": one_more["extra"]}
     assert v.commit(v.current.model_copy(update={"subagents": swapped}), reason="s", trigger="agent", step=4)
     assert len(v.current.subagents) == MAX_SUBAGENTS and v.version == 3
+
+
+def test_the_skill_library_is_capped_but_a_new_version_of_a_skill_still_goes_in():
+    from harness.state import SkillRef, SkillVersion
+    from skills.tools import MAX_SKILLS
+
+    def skill(name: str, *refs: str) -> SkillRef:
+        return SkillRef(name=name, description="d", versions=[SkillVersion(ref=r, step=1) for r in refs])
+
+    log: list = []
+    v = Versions.first(preset("continual"), "preset", sink_into(log))
+    full = {f"s{i}": skill(f"s{i}", "r0") for i in range(MAX_SKILLS)}
+    v.commit(v.current.model_copy(update={"skills": full}), reason="fill", trigger="agent", step=1)
+    for trigger in ("agent", "refiner"):
+        with pytest.raises(HarnessEditError, match=f"at most {MAX_SKILLS} skills: delete one first"):
+            v.commit(v.current.model_copy(update={"skills": {**full, "x": skill("x", "r0")}}),
+                     reason="x", trigger=trigger, step=2)
+    rewritten = {**full, "s0": skill("s0", "r0", "r1")}
+    assert v.commit(v.current.model_copy(update={"skills": rewritten}), reason="v2", trigger="agent", step=3)
+    assert len(v.current.skills) == MAX_SKILLS and len(v.current.skills["s0"].versions) == 2

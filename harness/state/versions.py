@@ -15,6 +15,7 @@ from collections.abc import Callable
 from harness.log.events import BaseEvent, HarnessVersion, Rollback
 from harness.log.store import RunReader, StoreError, blob_ref
 from harness.state import HarnessEditError, HarnessState, diff
+from skills.tools import MAX_SKILLS
 from tools import TOOLS
 from tools.subagents import MAX_SUBAGENTS
 
@@ -58,7 +59,7 @@ class Versions:
     def commit(self, new: HarnessState, reason: str, trigger: str, step: int | None) -> HarnessVersion | None:
         """Make `new` the current document; None when nothing changed. Raises HarnessEditError when
         the edit breaks a rule (limits are checked by the document itself; here: read-only and refiner-only
-        blocks, sub-agents without instructions, more than MAX_SUBAGENTS sub-agents)."""
+        blocks, sub-agents without instructions, more than MAX_SUBAGENTS sub-agents or MAX_SKILLS skills)."""
         new = HarnessState.parse(new.doc())  # re-validate: callers may have built it with model_copy
         if trigger not in PRIVILEGED_TRIGGERS:
             before = {b.label: b for b in self.current.blocks}
@@ -75,6 +76,9 @@ class Versions:
             if len(new.subagents) > max(MAX_SUBAGENTS, len(self.current.subagents)):
                 raise HarnessEditError(f"at most {MAX_SUBAGENTS} sub-agents: delete one first "
                                        f"({', '.join(sorted(self.current.subagents))})")
+            if len(new.skills) > max(MAX_SKILLS, len(self.current.skills)):
+                raise HarnessEditError(f"at most {MAX_SKILLS} skills: delete one first "
+                                       f"({', '.join(sorted(self.current.skills))})")
             if trigger != "refiner":  # the acting agent (and its sub-agents)
                 for label, block in before.items():
                     if block.refiner_only and after.get(label) != block:
