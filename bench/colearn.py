@@ -80,7 +80,10 @@ def main() -> None:
     from harness.colearn.loop import Colearn, ColearnConfig
 
     K, n = args.rollout_steps, args.iterations
+    from harness.colearn.relabel import ExpertQuestPRM
+
     settings = {k: str(v) for k, v in vars(args).items() if k not in ("seeds", "runs", "parts")}
+    settings["prm_revision"] = str(ExpertQuestPRM.revision)  # seed 0 of bench/results/colearn-prm1.json: revision 1
     out = RESULTS / "colearn.json"
     # Seeds are independent: a seed finished earlier (another session, same settings) is kept, so the
     # comparison can be built a seed at a time on a machine that is not kept between sessions.
@@ -95,7 +98,7 @@ def main() -> None:
                                 train={"lr": args.lr, "max_steps": args.train_steps, "batch_size": args.batch_size,
                                        "max_length": args.max_length, "epochs": 100})
             t0 = time.monotonic()
-            res["colearn"] = Colearn(cfg, RUNS / f"colearn-s{seed}",
+            res["colearn"] = Colearn(cfg, RUNS / f"colearn-s{seed}-prm{settings['prm_revision']}",
                                      log=lambda m, s=seed: print(f"  [s{s}] {m}", flush=True)).run()
             res["colearn_wall_s"] = round(time.monotonic() - t0, 1)
             save(out, results)

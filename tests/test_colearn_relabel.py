@@ -14,6 +14,7 @@ from harness.colearn.relabel import (
     ExpertQuestTeacher,
     PRMSettings,
     Scores,
+    Transition,
     make_prm,
     make_teacher,
     read_transitions,
@@ -140,3 +141,35 @@ def test_model_prm_falls_back_to_zero_on_an_unreadable_judgement(tmp_path, runs)
     scores = ModelPRM(judge).score(ts)
     assert all(isinstance(s, Scores) and s.progress == 0 and s.format == 1.0 for s in scores)
     assert ExpertQuestTeacher().relabel(ts[3], [], []) is not None
+
+
+def test_talking_to_mom_again_and_again_is_a_weak_window(quest_rom):
+    """Colearn bench, seed 0, window 3: after talked_to_mom the student stood beside Mom opening and closing
+    her dialog with A for 250 steps. Closing a dialog used to score progress 1.0, so each open/close pair
+    averaged 0.6 and no window of the loop was relabeled."""
+    from envs.registry import make_env
+
+    env = make_env("quest")
+    try:
+        obs, info = env.reset(seed=0)
+        while "talked_to_mom" not in info["game"].milestones or oracle.view_of(info["game"]).mode != "WALK":
+            b = oracle.best_buttons(oracle.view_of(info["game"]))[0]
+            obs, _, _, _, info = env.step({"name": "press_buttons", "arguments": {"buttons": [b]}})
+        for b in ("RIGHT", "RIGHT", "DOWN", "RIGHT"):  # beside Mom, who now stands at (13, 9), facing her
+            obs, _, _, _, info = env.step({"name": "press_buttons", "arguments": {"buttons": [b]}})
+        done = sorted(info["game"].milestones)
+        window, modes = [], []
+        for i in range(8):
+            before = obs["text"]
+            obs, _, _, _, info = env.step({"name": "press_buttons", "arguments": {"buttons": ["A"]}})
+            modes.append(oracle.view_of(info["game"]).mode)
+            window.append(Transition(step=i, action={"name": "press_buttons", "arguments": {"buttons": ["A"]}},
+                                     reasoning="talk to mom",
+                                     obs_text=before, next_obs_text=obs["text"], prompt_ref="p",
+                                     milestones_before=done, milestones_after=done))
+    finally:
+        env.close()
+    assert modes == ["DIALOG", "WALK"] * 4  # the loop is real: A opens her dialog, A closes it
+    settings = PRMSettings()
+    rewards = [settings.reward(s) for s in ExpertQuestPRM().score(window)]
+    assert sum(rewards) / len(rewards) < settings.threshold
