@@ -78,10 +78,9 @@ def main() -> None:
     parts = set(args.parts.split(","))
 
     from harness.colearn.loop import Colearn, ColearnConfig
-
-    K, n = args.rollout_steps, args.iterations
     from harness.colearn.relabel import ExpertQuestPRM
 
+    K, n = args.rollout_steps, args.iterations
     settings = {k: str(v) for k, v in vars(args).items() if k not in ("seeds", "runs", "parts")}
     settings["prm_revision"] = str(ExpertQuestPRM.revision)  # seed 0 of bench/results/colearn-prm1.json: revision 1
     out = RESULTS / "colearn.json"

@@ -73,12 +73,11 @@ class Versions:
             blank = sorted(s.name for s in new.subagents.values() if not s.instructions.strip())
             if blank:
                 raise HarnessEditError(f"sub-agent {blank[0]!r} needs instructions (what it is for, when to return)")
-            if len(new.subagents) > max(MAX_SUBAGENTS, len(self.current.subagents)):
-                raise HarnessEditError(f"at most {MAX_SUBAGENTS} sub-agents: delete one first "
-                                       f"({', '.join(sorted(self.current.subagents))})")
-            if len(new.skills) > max(MAX_SKILLS, len(self.current.skills)):
-                raise HarnessEditError(f"at most {MAX_SKILLS} skills: delete one first "
-                                       f"({', '.join(sorted(self.current.skills))})")
+            # a full roster or library may be rewritten (and an older, larger one still loads), never grown
+            for what, cap, now, then in (("sub-agents", MAX_SUBAGENTS, new.subagents, self.current.subagents),
+                                         ("skills", MAX_SKILLS, new.skills, self.current.skills)):
+                if len(now) > max(cap, len(then)):
+                    raise HarnessEditError(f"at most {cap} {what}: delete one first ({', '.join(sorted(then))})")
             if trigger != "refiner":  # the acting agent (and its sub-agents)
                 for label, block in before.items():
                     if block.refiner_only and after.get(label) != block:
