@@ -9,6 +9,7 @@ Writes bench/results/colearn.json and bench/results/colearn.md; seeds recorded t
 settings are kept, so `--seeds 1` after `--seeds 0` (even on a fresh machine) completes the same table.
 
     .venv/bin/python bench/colearn.py [--seeds 0,1] [--iterations 5] [--rollout-steps 256] [--lr 1e-3]
+    .venv/bin/python bench/colearn.py --seeds 0 --parts colearn --replay -1   # with every earlier shard replayed
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=2)
     ap.add_argument("--max-length", type=int, default=384)
     ap.add_argument("--runs", type=Path, default=RUNS, help="where the run directories go")
+    ap.add_argument("--replay", type=int, default=0,
+                    help="co-learning trains on this many earlier shards too (-1: all); nonzero writes "
+                         "colearn-replay<N|all>.json and takes the no-update runs from colearn.json")
     ap.add_argument("--parts", default="colearn,frozen",
                     help="which parts to run per seed: the co-learning job, the no-update run, or both")
     args = ap.parse_args()
@@ -81,9 +85,15 @@ def main() -> None:
     from harness.colearn.relabel import ExpertQuestPRM
 
     K, n = args.rollout_steps, args.iterations
-    settings = {k: str(v) for k, v in vars(args).items() if k not in ("seeds", "runs", "parts")}
+    settings = {k: str(v) for k, v in vars(args).items() if k not in ("seeds", "runs", "parts", "replay")}
     settings["prm_revision"] = str(ExpertQuestPRM.revision)  # seed 0 of bench/results/colearn-prm1.json: revision 1
-    out = RESULTS / "colearn.json"
+    base = RESULTS / "colearn.json"
+    if args.replay:  # the no-update runs do not depend on replay: take them from the plain benchmark
+        plain = json.loads(base.read_text()) if base.exists() else {}
+        plain_seeds = plain.get("seeds", {}) if plain.get("settings") == settings else {}
+        settings["replay"] = str(args.replay)
+    tag = f"-replay{'all' if args.replay < 0 else args.replay}" if args.replay else ""
+    out = RESULTS / f"colearn{tag}.json"
     # Seeds are independent: a seed finished earlier (another session, same settings) is kept, so the
     # comparison can be built a seed at a time on a machine that is not kept between sessions.
     earlier = json.loads(out.read_text()) if out.exists() else {}
@@ -91,13 +101,15 @@ def main() -> None:
                                "seeds": earlier.get("seeds", {}) if earlier.get("settings") == settings else {}}
     for seed in [int(s) for s in args.seeds.split(",")]:
         res = results["seeds"].setdefault(str(seed), {})
+        if args.replay and "frozen" not in res and "frozen" in plain_seeds.get(str(seed), {}):
+            res["frozen"], res["frozen_from"] = plain_seeds[str(seed)]["frozen"], base.name
         student = f"local#seed={seed}"
         if "colearn" in parts and "colearn" not in res:
             cfg = ColearnConfig(env="quest", student=student, iterations=n, rollout_steps=K, seed=seed,
                                 train={"lr": args.lr, "max_steps": args.train_steps, "batch_size": args.batch_size,
-                                       "max_length": args.max_length, "epochs": 100})
+                                       "max_length": args.max_length, "epochs": 100}, replay=args.replay)
             t0 = time.monotonic()
-            res["colearn"] = Colearn(cfg, RUNS / f"colearn-s{seed}-prm{settings['prm_revision']}",
+            res["colearn"] = Colearn(cfg, RUNS / f"colearn-s{seed}-prm{settings['prm_revision']}{tag}",
                                      log=lambda m, s=seed: print(f"  [s{s}] {m}", flush=True)).run()
             res["colearn_wall_s"] = round(time.monotonic() - t0, 1)
             save(out, results)
@@ -106,6 +118,7 @@ def main() -> None:
             res["frozen"] = windows_of(frozen(seed, n * K, student), n, K)
             res["frozen_wall_s"] = round(time.monotonic() - t0, 1)
             save(out, results)
+    save(out, results)
     print(table(results["seeds"]), flush=True)
 
 
@@ -113,7 +126,7 @@ def save(out: Path, results: dict[str, Any]) -> None:
     """Written after each finished part (a co-learning job or a no-update run), so a cut benchmark keeps it."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
-    (RESULTS / "colearn.md").write_text(table(results["seeds"]))
+    out.with_suffix(".md").write_text(table(results["seeds"]))
 
 
 def table(seeds: dict[str, Any]) -> str:

@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--rank", type=int, default=8, help="LoRA rank")
     col.add_argument("--top-layers", type=int, help="LoRA on the last N layers only")
     col.add_argument("--threads", type=int, help="torch CPU threads for training")
+    col.add_argument("--replay", type=int, default=0,
+                     help="also train on the shards of this many earlier iterations (-1: all, DAgger-style; 0: "
+                          "only the newest shard)")
     col.add_argument("--no-grad-ckpt", action="store_true",
                      help="no gradient checkpointing (TRL's default is on): faster training, more memory")
     swp = sub.add_parser("sweep", help="run a grid (env x preset x model x seed) as independent runs on Ray",
@@ -259,7 +262,7 @@ def cmd_colearn(args: argparse.Namespace) -> int:
     cfg = ColearnConfig(env=args.env, student=args.student, student_base=args.student_base, teacher=args.teacher,
                         prm=args.prm,
                         iterations=args.iterations, rollout_steps=args.rollout_steps, harness=args.harness,
-                        seed=args.seed, prm_settings={"threshold": args.threshold},
+                        seed=args.seed, prm_settings={"threshold": args.threshold}, replay=args.replay,
                         train={"epochs": args.epochs, "lr": args.lr, "max_steps": args.train_steps,
                                "batch_size": args.batch_size, "max_length": args.max_length, "rank": args.rank,
                                "top_layers": args.top_layers, "threads": args.threads,

@@ -102,3 +102,17 @@ def test_two_iterations_killed_mid_training_resume_and_change_the_student(tmp_pa
     tuned = last_logits(run / "colearn" / "iter-2" / "adapter.gguf", prompt)
     assert abs(base).max() > 1 and abs(base - tuned).max() > 1e-2
     assert student_with("local#seed=1", run / "x.gguf") == f"local#seed=1,lora={run / 'x.gguf'}"
+
+
+@pytest.mark.parametrize(("replay", "expected"), [(0, ["iter-4"]), (1, ["iter-3", "iter-4"]),
+                                                   (-1, ["iter-1", "iter-3", "iter-4"])])
+def test_replay_trains_on_earlier_shards_too(tmp_path, replay, expected):
+    """`replay` N: iteration k trains on its own shard after those of the N iterations before it (-1: all);
+    an iteration that relabeled nothing has no shard and is skipped."""
+    from harness.colearn.loop import Colearn, ColearnConfig
+
+    job = Colearn(ColearnConfig(replay=replay), tmp_path)
+    for j in (1, 3, 4):  # iteration 2 relabeled nothing
+        job.iter_dir(j).mkdir(parents=True)
+        (job.iter_dir(j) / "shard.jsonl").write_text("{}\n")
+    assert [p.parent.name for p in job.training_shards(4)] == expected

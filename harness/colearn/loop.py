@@ -9,7 +9,8 @@ the shard, the adapter and its GGUF. Iteration k:
              emulator state iteration k ended in (the env is reset once, when the run starts, never again);
 2. relabel   the PRM scores those K transitions (stride-8 windows); the teacher answers the weak windows;
              the shard is written (colearn/iter-k/shard.jsonl);
-3. train     LoRA SFT of the student on the shard, starting from the previous iteration's adapter;
+3. train     LoRA SFT of the student on the shard (with `replay`, plus earlier iterations' shards),
+             starting from the previous iteration's adapter;
 4. convert   the adapter to GGUF for llama.cpp (`local` student only);
 5. swap      the agent's model becomes `local#lora=<iter-k adapter>` (a model_swap event; `harness resume`
              picks it up too). A `vllm:` student's server loads the PEFT adapter as it is, at run time
@@ -61,6 +62,8 @@ class ColearnConfig(BaseModel):
     seed: int = 0
     prm_settings: PRMSettings = Field(default_factory=PRMSettings)
     train: TrainSettings = Field(default_factory=TrainSettings)
+    replay: int = Field(0, ge=-1, description="also train on the shards of this many earlier iterations (-1: all "
+                        "of them, DAgger-style aggregation; 0: this iteration's shard only)")
     run: dict[str, Any] = Field(default_factory=dict, description="extra RunConfig fields for the rollouts")
 
 
@@ -222,10 +225,16 @@ class Colearn:
             render = make_model(_base_spec(self.cfg.student)[0]).render_example
         else:  # the messages the vllm back-end sends, through the served checkpoint's chat template
             render = functools.partial(make_model(self.cfg.student).render_example, tokenizer=tokenizer)
-        data = examples(read_shard(self.iter_dir(k) / "shard.jsonl"), render, tokenizer, self.cfg.train.max_length)
+        shards = self.training_shards(k)
+        data = examples([row for p in shards for row in read_shard(p)], render, tokenizer, self.cfg.train.max_length)
         previous = self.latest_adapter(k)
         result = train_lora(base, data, self.iter_dir(k) / "adapter", self.cfg.train, log=self.log, init=previous)
-        return result.model_dump()
+        return {**result.model_dump(), "shards": [p.parent.name for p in shards]}
+
+    def training_shards(self, k: int) -> list[Path]:
+        """Iteration k's shard, after the shards of the `replay` iterations before it (those that have one)."""
+        first = 1 if self.cfg.replay < 0 else max(1, k - self.cfg.replay)
+        return [p for j in range(first, k + 1) if (p := self.iter_dir(j) / "shard.jsonl").exists()]
 
     def base(self) -> Path:
         return Path(self.cfg.student_base) if self.cfg.student_base else hf_checkpoint()
