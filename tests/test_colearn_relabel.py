@@ -173,3 +173,18 @@ def test_talking_to_mom_again_and_again_is_a_weak_window(quest_rom):
     settings = PRMSettings()
     rewards = [settings.reward(s) for s in ExpertQuestPRM().score(window)]
     assert sum(rewards) / len(rewards) < settings.threshold
+
+
+def test_a_model_teacher_goes_through_the_same_pipeline(runs, tmp_path):
+    """`--teacher SPEC` with a model (here a scripted one): its calls become the shard's assistant turns."""
+    reader = RunReader(runs["random"])
+    ts = read_transitions(reader, 0, STEPS)
+    spec = f"scripted:{write_replies(tmp_path / 't.jsonl', [press('LEFT', why='teacher')] * STEPS)}"
+    tools = quest_tools()
+    _, rows = score_and_relabel(reader, ts, make_prm("expert:quest"), make_teacher(spec), tools, PRMSettings())
+    assert rows and all(r.reply.name == "press_buttons" and r.reply.arguments["buttons"] == ["LEFT"] for r in rows)
+    assert all(r.messages and r.messages[0].role == "system" for r in rows)  # the student's own prompt
+    write_shard(tmp_path / "shard.jsonl", rows, reader, tools, spec)
+    lines = read_shard(tmp_path / "shard.jsonl")
+    assert len(lines) == len(rows) and lines[0]["teacher"] == spec
+    assert json.loads(lines[0]["messages"][-1]["content"])["arguments"]["buttons"] == ["LEFT"]
