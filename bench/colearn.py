@@ -87,7 +87,7 @@ def main() -> None:
     K, n = args.rollout_steps, args.iterations
     settings = {k: str(v) for k, v in vars(args).items() if k not in ("seeds", "runs", "parts", "replay")}
     settings["prm_revision"] = str(ExpertQuestPRM.revision)  # seed 0 of bench/results/colearn-prm1.json: revision 1
-    base = RESULTS / "colearn.json"
+    base, plain_seeds = RESULTS / "colearn.json", {}
     if args.replay:  # the no-update runs do not depend on replay: take them from the plain benchmark
         plain = json.loads(base.read_text()) if base.exists() else {}
         plain_seeds = plain.get("seeds", {}) if plain.get("settings") == settings else {}
@@ -103,6 +103,7 @@ def main() -> None:
         res = results["seeds"].setdefault(str(seed), {})
         if args.replay and "frozen" not in res and "frozen" in plain_seeds.get(str(seed), {}):
             res["frozen"], res["frozen_from"] = plain_seeds[str(seed)]["frozen"], base.name
+            save(out, results)
         student = f"local#seed={seed}"
         if "colearn" in parts and "colearn" not in res:
             cfg = ColearnConfig(env="quest", student=student, iterations=n, rollout_steps=K, seed=seed,
@@ -118,7 +119,6 @@ def main() -> None:
             res["frozen"] = windows_of(frozen(seed, n * K, student), n, K)
             res["frozen_wall_s"] = round(time.monotonic() - t0, 1)
             save(out, results)
-    save(out, results)
     print(table(results["seeds"]), flush=True)
 
 
